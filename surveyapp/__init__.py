@@ -1,0 +1,90 @@
+"""surveyapp: a plugin-based survey and self-assessment platform for schools."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Iterable
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from .config import load_config
+from .extensions import babel, csrf, db, login_manager, migrate
+from .registry import build_plugin_manager, build_registry
+
+__version__ = "0.1.0"
+CORE_TRANSLATIONS = Path(__file__).parent / "translations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = ()) -> Flask:
+    """Build the app: config, plugins, questionnaires, extensions, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config(app.instance_path, test_config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    pm = build_plugin_manager(app.config["DISABLED_PLUGINS"], extra_plugins)
+    app.extensions["surveyapp"] = registry = build_registry(pm)
+
+    _init_babel(app, pm)
+    _init_database(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+
+    from . import views
+    views.register(app)
+    for blueprints in pm.hook.register_blueprints():
+        for blueprint in blueprints or []:
+            app.register_blueprint(blueprint)
+    _quiet_client_addresses()
+    pm.hook.startup(app=app)
+    app.logger.debug("loaded modules: %s", ", ".join(registry.modules))
+    return app
+
+
+def _init_babel(app: Flask, pm) -> None:
+    directories, domains = [str(CORE_TRANSLATIONS)], ["messages"]
+    for pairs in pm.hook.register_translations():
+        for directory, domain in pairs or []:
+            directories.append(str(directory))
+            domains.append(domain)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
+    app.config["BABEL_DOMAIN"] = ";".join(domains)
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def select_locale() -> str:
+    languages = ("vi", "en")
+    chosen = request.args.get("lang") if request else None
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return "vi"
+
+
+def _init_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    if uri.startswith("sqlite"):
+        from .storage import enable_sqlite_pragmas
+        with app.app_context():
+            enable_sqlite_pragmas(db.engine)
+
+
+def _quiet_client_addresses() -> None:
+    """werkzeug's access log prints client addresses; students' must not be logged."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def get_registry(app: Flask | None = None):
+    from flask import current_app
+    return (app or current_app).extensions["surveyapp"]

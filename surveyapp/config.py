@@ -1,0 +1,57 @@
+"""Configuration from the environment (``SURVEYAPP_*``)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"SURVEYAPP_{name}", default)
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config; overrides (tests) win over the environment."""
+    overrides = overrides or {}
+    env = overrides.get("ENV") or _env("ENV", "development")
+    instance = Path(instance_path)
+    database_url = _env("DATABASE_URL") or f"sqlite:///{instance / 'surveyapp.sqlite'}"
+    config = {
+        "ENV": env,
+        "SECRET_KEY": _env("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ["vi", "en"],
+        "DISABLED_PLUGINS": [p for p in (_env("DISABLED_PLUGINS") or "").split(",") if p],
+        "MIN_GROUP_SIZE": int(_env("MIN_GROUP_SIZE", "5")),
+        "MIN_GROUP_SIZE_TEXT": int(_env("MIN_GROUP_SIZE_TEXT", "10")),
+        "UPLOAD_FOLDER": _env("UPLOAD_FOLDER") or str(instance / "uploads"),
+        "EXPORT_FOLDER": _env("EXPORT_FOLDER") or str(instance / "exports"),
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": (_env("SECURE_COOKIES", "0") == "1"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "HELPLINE": "111",
+    }
+    config.update(overrides)
+    if config["ENV"] not in ("development", "testing") and not config["SECRET_KEY"]:
+        raise ConfigError("SURVEYAPP_SECRET_KEY must be set outside development and testing")
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _dev_secret(instance)
+    return config
+
+
+def _dev_secret(instance: Path) -> str:
+    """A per-installation random key for development, kept in the instance folder."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "dev-secret-key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+    return path.read_text().strip()

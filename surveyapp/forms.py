@@ -1,0 +1,102 @@
+"""WTForms built from questionnaire sections; answers are checked by the questionnaire rules."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import _
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField, widgets
+
+from .questionnaire import Definition, check_value
+from .questionnaire.answers import is_blank
+from .questionnaire.schema import Section
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _field_for(definition: Definition, item_id: str, locale: str):
+    info = definition.items[item_id]
+    item = info.item
+    label = item.text.get(locale)
+    description = item.help.get(locale) if item.help else ""
+    choices = [(str(o.value), o.text.get(locale)) for o in info.options]
+    kwargs = {"label": label, "description": description, "validators": []}
+    if item.type in ("single_choice", "likert", "yes_no", "criterion"):
+        return RadioField(choices=choices, validate_choice=False, **kwargs)
+    if item.type == "multi_choice":
+        return CheckboxesField(choices=choices, validate_choice=False, **kwargs)
+    if item.type == "number":
+        return IntegerField(**kwargs)
+    if item.type == "long_text":
+        return TextAreaField(**kwargs)
+    return StringField(**kwargs)
+
+
+def section_form(definition: Definition, section: Section, locale: str, answers: dict[str, Any],
+                 formdata=None) -> FlaskForm:
+    """A form for one section, pre-filled from ``answers`` (stored values)."""
+
+    class SectionForm(FlaskForm):
+        pass
+
+    for item in section.items:
+        setattr(SectionForm, item.id, _field_for(definition, item.id, locale))
+    data = {item.id: _display_value(definition, item.id, answers.get(item.id)) for item in section.items}
+    return SectionForm(formdata=formdata, data=data)
+
+
+def _display_value(definition: Definition, item_id: str, value: Any) -> Any:
+    info = definition.items[item_id]
+    if value is None:
+        return None
+    if info.item.type == "multi_choice":
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return [str(o.value) for o in info.options if value & (1 << o.value)]
+    if info.item.type in ("single_choice", "likert", "yes_no", "criterion"):
+        return str(value)
+    return value
+
+
+def read_section(definition: Definition, section: Section, formdata, *, require: bool,
+                 answers: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read one section's posted values: (values to keep, errors by item id).
+
+    Every value typed is kept, valid or not, so nothing is lost when the page
+    is shown again with its errors."""
+    kept: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    merged = dict(answers)
+    for item in section.items:
+        raw = formdata.getlist(item.id) if item.type == "multi_choice" else formdata.get(item.id)
+        if item.type == "multi_choice":
+            raw = [v for v in raw if v != ""]
+        kept[item.id] = raw if not is_blank(raw) else None
+        if is_blank(raw):
+            continue
+        try:
+            merged[item.id] = check_value(definition, item.id, raw)
+        except ValueError as exc:
+            errors[item.id] = _plain_error(str(exc))
+    if require:
+        visible = definition.visible_items({k: v for k, v in merged.items() if v is not None})
+        for item in section.items:
+            if item.id in visible and item.required and kept.get(item.id) is None and item.id not in errors:
+                errors[item.id] = _("Please answer this question.")
+    return kept, errors
+
+
+def _plain_error(message: str) -> str:
+    if message.startswith("at most"):
+        return _("The answer is too long (%(limit)s).", limit=message)
+    if "whole number" in message or "between" in message:
+        return _("Please enter a whole number in the allowed range.")
+    return _("Please choose one of the answers shown.")
+
+
+def required_mark(item) -> Markup:
+    return Markup(' <span aria-hidden="true">*</span>') if item.required else Markup("")

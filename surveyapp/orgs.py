@@ -1,0 +1,201 @@
+"""The organisation tree and its import from CSV or XLSX (all rows or none)."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import ORG_KINDS, SCHOOL_LEVELS, OrgUnit
+
+COLUMNS = ("code", "name", "kind", "parent_code", "levels", "facility_type", "enrolment",
+           "phone", "counsellor", "email", "reviewer_code")
+REQUIRED = ("code", "name", "kind")
+
+
+class ImportError_(ValueError):
+    """Every problem of an import; nothing was written."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows as dicts of stripped strings; raises ImportError_ for unreadable files."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            text = path.read_bytes().decode("utf-8-sig")
+            rows = list(csv.reader(io.StringIO(text)))
+        elif suffix == ".xlsx":
+            rows = _xlsx_rows(path)
+        else:
+            raise ImportError_([f"{path.name}: use a .csv (UTF-8) or .xlsx file"])
+    except UnicodeDecodeError:
+        raise ImportError_([f"{path.name}: the CSV file is not UTF-8 encoded"]) from None
+    except ImportError_:
+        raise
+    except Exception as exc:  # a corrupt workbook or CSV: say so, write nothing
+        raise ImportError_([f"{path.name}: cannot be read ({exc.__class__.__name__}: {exc})"]) from None
+    if not rows:
+        raise ImportError_([f"{path.name}: the file is empty"])
+    header = [str(h or "").strip().lower() for h in rows[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if missing or unknown:
+        problems = [f"{path.name} row 1: missing column '{c}'" for c in missing]
+        problems += [f"{path.name} row 1: unknown column '{c}' (allowed: {', '.join(COLUMNS)})" for c in unknown]
+        raise ImportError_(problems)
+    return [{h: ("" if v is None else str(v)).strip() for h, v in zip(header, row) if h}
+            for row in rows[1:] if any(str(v or "").strip() for v in row)]
+
+
+def _xlsx_rows(path: Path) -> list[list[Any]]:
+    from openpyxl import load_workbook
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _check_row(number: int, row: dict[str, str], codes_in_file: set[str], existing: set[str]) -> list[str]:
+    where = f"row {number}"
+    problems = [f"{where}, column '{c}': required" for c in REQUIRED if not row.get(c)]
+    if row.get("kind") and row["kind"] not in ORG_KINDS:
+        problems.append(f"{where}, column 'kind': '{row['kind']}' is not one of {', '.join(ORG_KINDS)}")
+    levels = [lvl.strip() for lvl in row.get("levels", "").replace(";", ",").split(",") if lvl.strip()]
+    for level in levels:
+        if level not in SCHOOL_LEVELS:
+            problems.append(f"{where}, column 'levels': '{level}' is not one of {', '.join(SCHOOL_LEVELS)}")
+    if row.get("kind") == "school" and not levels:
+        problems.append(f"{where}, column 'levels': a school needs at least one level")
+    if row.get("enrolment") and not row["enrolment"].isdigit():
+        problems.append(f"{where}, column 'enrolment': must be a whole number")
+    for column in ("parent_code", "reviewer_code"):
+        ref = row.get(column)
+        if ref and ref not in codes_in_file and ref not in existing:
+            problems.append(f"{where}, column '{column}': unknown unit code '{ref}'")
+    if row.get("kind") == "department" and row.get("parent_code"):
+        problems.append(f"{where}, column 'parent_code': the department is the root and has no parent")
+    if row.get("kind") in ("unit", "school") and not row.get("parent_code"):
+        problems.append(f"{where}, column 'parent_code': required for a {row['kind']}")
+    return problems
+
+
+def import_rows(rows: list[dict[str, str]]) -> ImportReport:
+    """Create or update units by code. Validates everything first; raises ImportError_ on any problem."""
+    existing = {code for (code,) in db.session.execute(select(OrgUnit.code))}
+    codes = [r.get("code", "") for r in rows]
+    problems = []
+    seen: set[str] = set()
+    for number, (row, code) in enumerate(zip(rows, codes), start=2):
+        if code in seen:
+            problems.append(f"row {number}, column 'code': '{code}' appears twice in the file")
+        seen.add(code)
+        problems += _check_row(number, row, set(codes), existing)
+    if problems:
+        raise ImportError_(problems)
+    try:
+        report = _apply(rows)
+        _check_acyclic_and_refresh_paths()
+        db.session.flush()
+    except ImportError_:
+        db.session.rollback()
+        raise
+    return report
+
+
+def _apply(rows: list[dict[str, str]]) -> ImportReport:
+    report = ImportReport()
+    units = {u.code: u for u in db.session.execute(select(OrgUnit)).scalars()}
+    for row in rows:
+        unit = units.get(row["code"])
+        values = {"name": row["name"], "kind": row["kind"],
+                  "levels": ",".join(l.strip() for l in row.get("levels", "").replace(";", ",").split(",") if l.strip()),
+                  "facility_type": row.get("facility_type") or None,
+                  "enrolment": int(row["enrolment"]) if row.get("enrolment") else None}
+        contact = {k: row[k] for k in ("phone", "counsellor", "email") if row.get(k)}
+        if unit is None:
+            unit = OrgUnit(code=row["code"], contact=contact, **values)
+            db.session.add(unit)
+            units[unit.code] = unit
+            report.created.append(unit.code)
+            continue
+        changed = any(getattr(unit, k) != v for k, v in values.items()) or (contact and unit.contact != contact)
+        for key, value in values.items():
+            setattr(unit, key, value)
+        if contact:
+            unit.contact = contact
+        (report.updated if changed else report.unchanged).append(unit.code)
+    db.session.flush()
+    for row in rows:
+        unit = units[row["code"]]
+        parent = units.get(row.get("parent_code") or "")
+        if (unit.parent_id or None) != (parent.id if parent else None):
+            if unit.code in report.unchanged:
+                report.unchanged.remove(unit.code)
+                report.updated.append(unit.code)
+        unit.parent = parent
+        unit.reviewer = units.get(row.get("reviewer_code") or "")
+    return report
+
+
+def _check_acyclic_and_refresh_paths() -> None:
+    db.session.flush()
+    units = list(db.session.execute(select(OrgUnit)).scalars())
+    by_id = {u.id: u for u in units}
+    for unit in units:
+        chain, node = [], unit
+        while node is not None:
+            if node.id in chain:
+                raise ImportError_([f"unit '{unit.code}': its parents form a cycle"])
+            chain.append(node.id)
+            node = by_id.get(node.parent_id)
+        unit.path = "/" + "/".join(str(i) for i in reversed(chain)) + "/"
+        unit.depth = len(chain) - 1
+
+
+def import_file(path: str | Path) -> ImportReport:
+    path = Path(path)
+    try:
+        rows = read_rows(path)
+        report = import_rows(rows)
+        db.session.commit()
+        return report
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def subtree(unit: OrgUnit, kind: str | None = None) -> list[OrgUnit]:
+    query = select(OrgUnit).where(OrgUnit.path.startswith(unit.path)).order_by(OrgUnit.path)
+    if kind:
+        query = query.where(OrgUnit.kind == kind)
+    return list(db.session.execute(query).scalars())
+
+
+def add_unit(*, code: str, name: str, kind: str, parent: OrgUnit | None, levels: Iterable[str] = (),
+             facility_type: str | None = None, enrolment: int | None = None, contact: dict | None = None) -> OrgUnit:
+    unit = OrgUnit(code=code, name=name, kind=kind, levels=",".join(levels), facility_type=facility_type,
+                   enrolment=enrolment, contact=contact or {})
+    unit.set_parent(parent)
+    db.session.add(unit)
+    db.session.flush()
+    unit.refresh_path()
+    return unit

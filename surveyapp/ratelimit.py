@@ -1,0 +1,52 @@
+"""Attempt limits shared by all workers through the database.
+
+Keys combine what is attacked (an account, a code prefix, a session) with the
+client address, hashed with the secret key: a whole school behind one NAT
+address is not locked out by one pupil, and no address is stored in clear.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import RateCounter
+
+
+def _hashed(key: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def hit(key: str, limit: int, window_seconds: int) -> bool:
+    """Count one attempt; return False when the limit for this window is exceeded."""
+    try:
+        return _hit(key, limit, window_seconds)
+    except IntegrityError:  # two workers created the same counter at once
+        db.session.rollback()
+        return _hit(key, limit, window_seconds)
+
+
+def _hit(key: str, limit: int, window_seconds: int) -> bool:
+    window = int(time.time() // window_seconds)
+    hashed = _hashed(key)
+    counter = db.session.execute(select(RateCounter).where(RateCounter.key == hashed)).scalar_one_or_none()
+    if counter is None:
+        counter = RateCounter(key=hashed, window=window, count=0)
+        db.session.add(counter)
+    elif counter.window != window:
+        counter.window, counter.count = window, 0
+    counter.count += 1
+    allowed = counter.count <= limit
+    db.session.commit()
+    return allowed
+
+
+def reset(key: str) -> None:
+    db.session.execute(delete(RateCounter).where(RateCounter.key == _hashed(key)))
+    db.session.commit()

@@ -1,0 +1,147 @@
+"""Administration within the user's scope: organisation units and users with roles."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from .. import audit
+from ..access import ADMIN, in_scope, require_role, units_in_scope
+from ..extensions import db
+from ..models import ORG_KINDS, ROLES, OrgUnit, RoleAssignment, User
+from ..accounts import create_user
+from ..orgs import ImportError_, add_unit, import_rows, read_rows
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class UnitForm(FlaskForm):
+    parent = SelectField(coerce=int, validators=[DataRequired()])
+    code = StringField(validators=[DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9_.-]+$")])
+    name = StringField(validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(choices=[(k, k) for k in ORG_KINDS if k != "department"])
+    levels = StringField(validators=[Optional(), Length(max=100)])
+    enrolment = IntegerField(validators=[Optional()])
+
+
+class UserForm(FlaskForm):
+    username = StringField(validators=[DataRequired(), Length(min=3, max=80), Regexp(r"^[a-z0-9_.-]+$")])
+    full_name = StringField(validators=[Optional(), Length(max=200)])
+    password = PasswordField(validators=[DataRequired(), Length(min=10, max=200)])
+    role = SelectField(choices=[(r, r) for r in ROLES])
+    org = SelectField(coerce=int)
+
+
+class ImportForm(FlaskForm):
+    file = FileField()
+
+
+def _label(form: FlaskForm, labels: dict[str, str]) -> FlaskForm:
+    for name, text in labels.items():
+        form[name].label.text = text
+    return form
+
+
+@bp.route("/orgs", methods=["GET", "POST"])
+@require_role(ADMIN)
+def orgs():
+    units = units_in_scope(current_user, ADMIN)
+    form = _label(UnitForm(prefix="unit"), {"parent": _("Parent unit"), "code": _("Code"), "name": _("Name"),
+                                            "kind": _("Kind"), "levels": _("Levels (comma-separated)"),
+                                            "enrolment": _("Enrolment")})
+    form.parent.choices = [(u.id, ("· " * u.depth) + u.name) for u in units if u.kind != "school"]
+    if form.validate_on_submit():
+        parent = db.session.get(OrgUnit, form.parent.data)
+        if not in_scope(current_user, parent, ADMIN):
+            abort(404)
+        if db.session.execute(select(OrgUnit.id).filter_by(code=form.code.data)).first():
+            form.code.errors.append(_("This code is already used."))
+        else:
+            unit = add_unit(code=form.code.data, name=form.name.data, kind=form.kind.data, parent=parent,
+                            levels=[lvl.strip() for lvl in (form.levels.data or "").split(",") if lvl.strip()],
+                            enrolment=form.enrolment.data)
+            audit.record("org.create", unit, org_id=parent.id)
+            db.session.commit()
+            flash(_("Unit added."), "info")
+            return redirect(url_for(".orgs"))
+    return render_template("admin/orgs.html", units=units, form=form, import_form=ImportForm(prefix="imp"))
+
+
+@bp.route("/orgs/import", methods=["POST"])
+@require_role(ADMIN)
+def import_orgs():
+    form = ImportForm(prefix="imp")
+    upload = form.file.data if form.validate_on_submit() else None
+    if not upload or not upload.filename:
+        flash(_("Choose a CSV or XLSX file."), "error")
+        return redirect(url_for(".orgs"))
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        flash(_("Use a .csv (UTF-8) or .xlsx file."), "error")
+        return redirect(url_for(".orgs"))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        upload.save(path)
+        try:
+            rows = read_rows(path)
+            _check_rows_in_scope(rows)
+            report = import_rows(rows)
+        except ImportError_ as exc:
+            db.session.rollback()
+            return render_template("admin/import_result.html", problems=exc.problems, report=None), 422
+    audit.record("org.import", object_type="OrgUnit", created=len(report.created), updated=len(report.updated))
+    db.session.commit()
+    return render_template("admin/import_result.html", problems=[], report=report)
+
+
+def _check_rows_in_scope(rows: list[dict[str, str]]) -> None:
+    """An admin may only touch units inside their own subtree."""
+    codes = {u.code for u in units_in_scope(current_user, ADMIN)}
+    new_codes = {r.get("code") for r in rows}
+    problems = []
+    existing = {c for (c,) in db.session.execute(select(OrgUnit.code))}
+    for number, row in enumerate(rows, start=2):
+        if row.get("code") in existing and row.get("code") not in codes:
+            problems.append(_("row %(n)s: unit '%(code)s' is outside your scope", n=number, code=row.get("code")))
+        parent = row.get("parent_code")
+        if parent and parent not in codes and parent not in new_codes:
+            problems.append(_("row %(n)s: parent '%(code)s' is outside your scope", n=number, code=parent))
+        if not parent and row.get("code") not in codes:
+            problems.append(_("row %(n)s: a new root unit cannot be created here", n=number))
+    if problems:
+        raise ImportError_(problems)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@require_role(ADMIN)
+def users():
+    units = units_in_scope(current_user, ADMIN)
+    form = _label(UserForm(prefix="user"), {"username": _("Username"), "full_name": _("Full name"),
+                                            "password": _("Password (at least 10 characters)"),
+                                            "role": _("Role"), "org": _("Unit")})
+    form.org.choices = [(u.id, ("· " * u.depth) + u.name) for u in units]
+    if form.validate_on_submit():
+        org = db.session.get(OrgUnit, form.org.data)
+        if not in_scope(current_user, org, ADMIN):
+            abort(404)
+        if db.session.execute(select(User.id).filter_by(username=form.username.data)).first():
+            form.username.errors.append(_("This username is taken."))
+        else:
+            user = create_user(form.username.data, form.password.data, form.role.data, org, form.full_name.data)
+            audit.record("user.create", user, org_id=org.id, role=form.role.data)
+            db.session.commit()
+            flash(_("User created."), "info")
+            return redirect(url_for(".users"))
+    assignments = db.session.execute(
+        select(RoleAssignment).join(OrgUnit, RoleAssignment.org_id == OrgUnit.id)
+        .where(OrgUnit.id.in_([u.id for u in units])).order_by(OrgUnit.path)).scalars().all()
+    return render_template("admin/users.html", assignments=assignments, form=form)
+

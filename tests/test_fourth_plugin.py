@@ -1,0 +1,74 @@
+"""A fourth module, installed as its own distribution, works end to end with no change to the core."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import login, make_app, post
+from respondent_helpers import answer_all
+from surveyapp import get_registry
+from surveyapp.extensions import db
+from surveyapp.models import AccessCode, Response
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def installed_fourth_plugin(tmp_path_factory):
+    """pip-install tests/fourth_plugin into a private folder and put it on sys.path."""
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(target), str(HERE / "fourth_plugin")], check=True)
+    sys.path.insert(0, str(target))
+    yield target
+    sys.path.remove(str(target))
+    for name in [m for m in sys.modules if m.startswith("surveyapp_wellbeing")]:
+        del sys.modules[name]
+
+
+def test_fourth_plugin_listed_answered_scored_exported(installed_fourth_plugin, tmp_path, postgres_url, monkeypatch):
+    assert not (Path(__file__).parents[1] / "surveyapp" / "wellbeing").exists()
+    app = make_app(tmp_path, postgres_url)
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from surveyapp.cli import cli
+    listing = CliRunner().invoke(cli, ["plugins"], obj=ScriptInfo(create_app=lambda: app))
+    assert "wellbeing.check  v1.0  3 items" in listing.output
+    assert "mental_health.phq_a" in listing.output
+
+    with app.test_request_context():
+        from conftest import World
+        world = World()
+        dept_id = world.dept.id
+    client = app.test_client()
+    login(client, "dept_admin")
+    created = post(client, "/campaigns/new", {"name": "Wellbeing", "questionnaire": "wellbeing.check",
+                                              "scope": str(dept_id)})
+    assert created.status_code == 302
+    campaign_id = int(created.headers["Location"].rstrip("/").split("/")[-1])
+    assert post(client, f"/campaigns/{campaign_id}/status", {"status": "open"}).status_code == 302
+    with app.app_context():
+        code = db.session.query(AccessCode).filter_by(campaign_id=campaign_id).first().code
+
+    student = app.test_client()
+    done = answer_all(student, code, {"mood_class": "1", "mood_break": "3", "wish": "=HYPERLINK(\"http://x\",\"y\")"})
+    assert "/done" in done.headers["Location"]
+    with app.app_context():
+        response = db.session.query(Response).filter_by(campaign_id=campaign_id).one()
+        assert (response.total, response.band) == (6.0, "fine")   # plugin scoring method: 2 x max(1, 3)
+
+    out = tmp_path / "wellbeing.xlsx"
+    result = CliRunner().invoke(cli, ["export", str(campaign_id), "-o", str(out), "--raw"],
+                                obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert "Wellbeing bands" in book.sheetnames
+    sheet = book["Wellbeing bands"]
+    assert [c.value for c in sheet[2]] == ["fine", 1]
+    with app.app_context():
+        assert "wellbeing" in get_registry(app).modules
