@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any, Iterable
 
-from flask import Flask, g, request, session
+from flask import Flask, request, session
 from flask_login import current_user
 
 from .config import load_config
@@ -74,10 +74,33 @@ def _init_database(app: Flask) -> None:
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    app.extensions["surveyapp_migration_dirs"] = plugin_migration_dirs(app.extensions["surveyapp"].pm)
     if uri.startswith("sqlite"):
         from .storage import enable_sqlite_pragmas
         with app.app_context():
             enable_sqlite_pragmas(db.engine)
+
+
+def plugin_migration_dirs(pm) -> list[str]:
+    """Plugins keep their tables' migrations in ``<plugin package>/migrations/versions``,
+    each in its own Alembic branch labelled with the module id."""
+    dirs = []
+    for _name, plugin in pm.list_name_plugin():
+        module_file = getattr(plugin, "__file__", None)
+        if module_file:
+            versions = Path(module_file).parent / "migrations" / "versions"
+            if versions.is_dir():
+                dirs.append(str(versions))
+    return dirs
+
+
+@migrate.configure
+def _version_locations(config):
+    from flask import current_app
+    dirs = [str(MIGRATIONS_DIR / "versions"), *current_app.extensions.get("surveyapp_migration_dirs", [])]
+    config.set_main_option("version_locations", " ".join(dirs))
+    config.set_main_option("version_path_separator", "space")
+    return config
 
 
 def _quiet_client_addresses() -> None:

@@ -225,6 +225,15 @@ def i18n_compile_command():
         click.echo(line)
 
 
+@cli.command("i18n-update")
+@click.option("--domain", help="only this catalog: messages (the core) or a module id")
+def i18n_update_command(domain):
+    """Extract interface strings and merge them into the catalogs (core and plugins)."""
+    from .i18n import update_all
+    for line in update_all(domain):
+        click.echo(line)
+
+
 @cli.group("audit")
 def audit_group():
     """The hash-chained audit log."""

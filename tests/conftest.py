@@ -29,7 +29,7 @@ USE_POSTGRES = os.environ.get("SURVEYAPP_TEST_POSTGRES") == "1"
 def _postgres_url(worker: str) -> str:
     base = make_url(os.environ["SURVEYAPP_DATABASE_URL"])
     name = f"{base.database}_{worker}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
             conn.execute(text(f'CREATE DATABASE "{name}"'))
