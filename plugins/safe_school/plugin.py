@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from surveyapp.hookspecs import hookimpl
-from surveyapp.modules import AssessmentModule
+from surveyapp.modules import AssessmentModule, NavItem
+
+from . import models  # noqa: F401  (registers the plugin's tables)
 
 HERE = Path(__file__).parent
 MODULE = AssessmentModule(
@@ -30,3 +32,38 @@ def register_questionnaires():
 @hookimpl
 def register_translations():
     return [(str(HERE / "translations"), MODULE.id)]
+
+
+@hookimpl
+def register_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def register_commands(cli):
+    from .commands import register
+    register(cli)
+
+
+@hookimpl
+def navigation_items(user):
+    from flask_babel import gettext as _
+    from surveyapp.access import ADMIN, REPORT_ROLES, has_role
+    if has_role(user, ADMIN, *REPORT_ROLES):
+        return [NavItem(endpoint="safe_school.index", label=_("Safe school"), order=20)]
+    return []
+
+
+@hookimpl
+def export_sheets(campaign, org, options):
+    if campaign.module != MODULE.id:
+        return []
+    from .exports import sheets
+    return sheets(campaign, org, options.locale)
+
+
+@hookimpl
+def demo_loaded(department, schools, campaigns, rng):
+    from .demo import load
+    load(department, schools, campaigns, rng)
