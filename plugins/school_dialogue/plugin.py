@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from surveyapp.hookspecs import hookimpl
-from surveyapp.modules import AssessmentModule
+from surveyapp.modules import AssessmentModule, NavItem
+
+from . import models  # noqa: F401  (registers the plugin's tables)
 
 HERE = Path(__file__).parent
 MODULE = AssessmentModule(
@@ -29,3 +31,36 @@ def register_questionnaires():
 @hookimpl
 def register_translations():
     return [(str(HERE / "translations"), MODULE.id)]
+
+
+@hookimpl
+def register_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def navigation_items(user):
+    from flask_babel import gettext
+    from surveyapp.access import ADMIN, AUDITOR, COUNSELLOR, VIEWER, has_role
+    if not has_role(user, ADMIN, COUNSELLOR, VIEWER, AUDITOR):
+        return []
+    return [NavItem("school_dialogue.index", gettext("School dialogue"), order=30)]
+
+
+@hookimpl
+def report_sections(campaign, org, user):
+    from .report import sections
+    return sections(campaign, org, user)
+
+
+@hookimpl
+def export_sheets(campaign, org, options):
+    from .sheets import sheets
+    return sheets(campaign, org, options)
+
+
+@hookimpl
+def demo_loaded(department, schools, campaigns, rng):
+    from .demo import load
+    load(schools, campaigns, rng)
