@@ -1,10 +1,16 @@
-"""mental_health: screening with validated instruments, self-referral, confidential counselling."""
+"""mental_health: screening with validated instruments, self-referral, confidential counselling.
+
+Thin hook implementations; the work is in ``cases`` (records), ``flow`` (the
+student side), ``screening``/``stats`` (aggregates) and ``views``.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from surveyapp.hookspecs import hookimpl
 from surveyapp.modules import AssessmentModule
+
+from . import models  # noqa: F401  (registers the plugin's tables)
 
 HERE = Path(__file__).parent
 MODULE = AssessmentModule(
@@ -29,3 +35,57 @@ def register_questionnaires():
 @hookimpl
 def register_translations():
     return [(str(HERE / "translations"), MODULE.id)]
+
+
+@hookimpl
+def register_blueprints():
+    from .views import bp
+    return [bp]
+
+
+@hookimpl
+def before_answering(campaign, access_code):
+    from .flow import gate_url
+    return gate_url(campaign, access_code)
+
+
+@hookimpl
+def submission_completed(response, campaign, result):
+    from .flow import on_submitted
+    on_submitted(response, campaign, result)
+
+
+@hookimpl
+def after_submit_redirect(response, campaign, result):
+    from .flow import next_url
+    return next_url(response, campaign, result)
+
+
+@hookimpl
+def report_sections(campaign, org, user):
+    from .views.reports import screening_section
+    return screening_section(campaign, org, user)
+
+
+@hookimpl
+def export_sheets(campaign, org, options):
+    from .sheets import sheets_for
+    return sheets_for(campaign, org, options)
+
+
+@hookimpl
+def navigation_items(user):
+    from .views.counsellor import nav_items
+    return nav_items(user)
+
+
+@hookimpl
+def register_commands(cli):
+    from .commands import mental_health_group
+    cli.add_command(mental_health_group)
+
+
+@hookimpl
+def demo_loaded(department, schools, campaigns, rng):
+    from .demo import load
+    load(department, schools, campaigns, rng)

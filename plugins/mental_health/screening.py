@@ -1,0 +1,92 @@
+"""Screening aggregates: the share of students per band, by school and by grade.
+
+Figures come from the core's SQL aggregates; groups under the minimum size are
+suppressed (with complementary suppression) before anything is shown or exported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from surveyapp.extensions import db
+from surveyapp.models import OrgUnit, Response
+from surveyapp.reports import band_counts, min_group_size, suppressed_keys
+
+COLOURS = ("#2e7d32", "#9ccc65", "#fbc02d", "#f57c00", "#c62828", "#6a1b9a")
+
+
+@dataclass
+class BandRow:
+    key: Any
+    label: str
+    n: int
+    counts: dict[str, int]
+    suppressed: bool = False
+
+    def share(self, band_id: str) -> float | None:
+        return None if self.suppressed or not self.n else self.counts.get(band_id, 0) / self.n
+
+
+@dataclass
+class BandTable:
+    scale_id: str | None
+    title: str
+    bands: list[tuple[str, str]]             # (band id, label) low to high
+    by_school: list[BandRow] = field(default_factory=list)
+    by_grade: list[BandRow] = field(default_factory=list)
+
+
+def reported_scales(definition, locale: str) -> list[tuple[str | None, str, list[tuple[str, str]]]]:
+    """(scale id or None for the primary band, title, bands) for every banded scale shown."""
+    scoring = definition.model.scoring
+    if scoring is None:
+        return []
+    scales = {s.id: s for s in scoring.scales if s.bands}
+    if scoring.primary and scoring.primary in scales:
+        chosen = [(None, scales[scoring.primary])]
+    else:
+        chosen = [(s.id, s) for s in scales.values()]
+    return [(key, s.label.get(locale),
+             [(b.id, b.label.get(locale)) for b in s.bands]) for key, s in chosen]
+
+
+def in_unit(org: OrgUnit):
+    return Response.school_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(org.path)))
+
+
+def _rows(counts: dict[Any, dict[str, int]], labels: dict[Any, str]) -> list[BandRow]:
+    sizes = {key: sum(per_band.values()) for key, per_band in counts.items()}
+    hidden = suppressed_keys(sizes, min_group_size())
+    rows = [BandRow(key, labels.get(key, str(key)), sizes[key], per_band, key in hidden)
+            for key, per_band in counts.items()]
+    return sorted(rows, key=lambda r: (r.label is None, r.label))
+
+
+def band_tables(campaign, definition, org: OrgUnit, locale: str) -> list[BandTable]:
+    tables = []
+    where = in_unit(org)
+    for scale_id, title, bands in reported_scales(definition, locale):
+        table = BandTable(scale_id, title, bands)
+        per_school = band_counts(campaign.id, Response.school_id, scale=scale_id, where=where)
+        names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name)
+                                        .where(OrgUnit.id.in_(list(per_school) or [0]))).all())
+        table.by_school = _rows(per_school, names)
+        per_grade = band_counts(campaign.id, Response.grade, scale=scale_id, where=where)
+        table.by_grade = _rows(per_grade, {g: str(g) if g is not None else "–" for g in per_grade})
+        tables.append(table)
+    return tables
+
+
+def bar_segments(row: BandRow, bands: list[tuple[str, str]], width: float = 300.0) -> list[dict]:
+    """x offsets and widths of a stacked bar (SVG, no script, no inline style)."""
+    segments, x = [], 0.0
+    for index, (band_id, label) in enumerate(bands):
+        share = row.share(band_id) or 0.0
+        w = round(width * share, 2)
+        if w > 0:
+            segments.append({"x": round(x, 2), "w": w, "colour": COLOURS[index % len(COLOURS)],
+                             "label": label, "percent": round(100 * share, 1)})
+        x += w
+    return segments
