@@ -1,0 +1,141 @@
+"""The campaign workbook read back with openpyxl: sheets, headers, values = SQL, charts, safety, split."""
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale
+from openpyxl import load_workbook
+
+from surveyapp import export
+from surveyapp.export import ExportOptions, IndicatorRow, build_workbook
+from surveyapp.extensions import db
+from surveyapp.hookspecs import hookimpl
+from test_reports_world import INJECTIONS, ReportWorld, rworld, sql_figures  # noqa: F401
+
+
+def _build(world, org, tmp_path, name="book.xlsx", **options):
+    with force_locale("en"):
+        path = build_workbook(world.campaign, org, tmp_path / name, ExportOptions(locale="en", **options))
+    return load_workbook(path)
+
+
+def _table(sheet, header_row=2):
+    """Rows of a sheet as dicts keyed by header (row 1 is the note)."""
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[header_row - 1]
+    return header, [dict(zip(header, row)) for row in rows[header_row:]]
+
+
+def _all_cells(book):
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            yield from row
+
+
+def test_department_workbook_sheets_values_and_charts(rworld, tmp_path):
+    book = _build(rworld, rworld.dept, tmp_path, include_raw=True)
+    core = ["Cover", "Units", "Schools", "School levels", "Classes", "Items", "Indicators"]
+    assert book.sheetnames[:7] == core and book.sheetnames[-1] == "Raw data"  # plugins' sheets in between
+    cover = dict(book["Cover"].iter_rows(min_row=2, values_only=True))
+    assert cover["Campaign"] == "Đối thoại học kỳ II" and "fewer than 5" in cover["Suppression rule"]
+    assert "school_dialogue.dialogue" in cover["Questionnaire version"] and "SGD" in cover["Scope"]
+
+    header, schools = _table(book["Schools"])
+    assert header[:7] == ("Unit", "School code", "School", "Levels", "Responses", "Expected", "Participation")
+    by_code = {row["School code"]: row for row in schools}
+    n, mean = sql_figures(rworld.campaign.id, [rworld.school_a.id])
+    assert by_code["A"]["Responses"] == n == 18 and by_code["A"]["Expected"] == 44
+    assert by_code["A"][header[7]] == pytest.approx(mean) and header[7].startswith("Mean")
+    assert by_code["A"]["Participation"] == pytest.approx(18 / 44)
+    assert by_code["B"][header[7]].startswith("suppressed") and by_code["B"]["Responses"] == 3
+    assert by_code["D"]["Responses"] == 0
+
+    _h, units = _table(book["Units"])
+    ward = {row["Code"]: row for row in units}["P01"]
+    n01, mean01 = sql_figures(rworld.campaign.id, [rworld.school_a.id, rworld.school_c.id])
+    assert ward["Responses"] == n01 and ward[header[7]] == pytest.approx(mean01)
+
+    assert len(book["Units"]._charts) == 2 and len(book["Schools"]._charts) == 1
+    assert len(book["School levels"]._charts) == 1
+    sheet = book["Schools"]
+    assert sheet.freeze_panes == "B3" and sheet.auto_filter.ref.startswith("A2")
+    assert sheet["G3"].number_format == "0.0%" and sheet["E3"].number_format == "#,##0"
+    assert sheet.column_dimensions["C"].width > 30
+    raw = book["Raw data"]
+    assert raw.max_row == 2 + 38 - 1 and raw["A2"].value in {"A", "B", "C", "E"}
+
+
+def test_class_of_four_is_suppressed_not_empty(rworld, tmp_path):
+    book = _build(rworld, rworld.dept, tmp_path)
+    header, classes = _table(book["Classes"])
+    by_class = {(row["School code"], row["Class"]): row for row in classes}
+    four = by_class[("A", "7A")]
+    assert four["Responses"] == 4 and four["Expected"] == 4
+    results = [four[h] for h in header[7:]]
+    assert results and all(isinstance(v, str) and v.startswith("suppressed") for v in results)
+    assert all(isinstance(by_class[("A", "6A")][h], (int, float)) for h in header[7:8])
+
+
+def test_text_cells_are_strings_in_every_sheet_and_free_text_stays_out(rworld, tmp_path):
+    rworld.campaign.name = INJECTIONS[0]
+    rworld.school_c.name, rworld.school_b.name = INJECTIONS[1], INJECTIONS[2]
+    rworld.class_a6.name = INJECTIONS[3]
+    db.session.commit()
+    book = _build(rworld, rworld.dept, tmp_path, include_raw=True)
+    cells = list(_all_cells(book))
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    found = {c.value for c in cells if c.value in INJECTIONS}
+    assert found == set(INJECTIONS)  # names typed like formulas come back as text
+    assert all(c.data_type == "s" for c in cells if c.value in INJECTIONS)
+    assert "Comments" not in book.sheetnames   # free text never leaves the school
+
+
+def test_school_workbook_has_free_text_as_text(rworld, tmp_path):
+    book = _build(rworld, rworld.school_a, tmp_path)
+    assert "Units" not in book.sheetnames and "Comments" in book.sheetnames
+    comments = [c for row in book["Comments"].iter_rows(min_row=3) for c in row if c.column == 3]
+    values = [c.value for c in comments]
+    assert set(INJECTIONS) <= set(values)
+    assert all(c.data_type == "s" for c in comments)
+    assert values == sorted(values)
+
+
+def test_school_below_text_threshold_gets_no_comments(rworld, tmp_path):
+    book = _build(rworld, rworld.school_e, tmp_path)   # 7 responses < 10
+    assert "Comments" not in book.sheetnames
+
+
+def test_raw_rows_split_before_the_row_limit(rworld, tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 12)
+    book = _build(rworld, rworld.dept, tmp_path, include_raw=True)
+    parts = [name for name in book.sheetnames if name.startswith("Raw data")]
+    assert parts == ["Raw data", "Raw data 2", "Raw data 3", "Raw data 4"]
+    sizes = [book[name].max_row - 1 for name in parts]
+    assert sizes == [11, 11, 11, 5] and sum(sizes) == 38
+    assert all(book[name]["A1"].value == "School code" for name in parts)
+
+
+class Indicators:
+    @hookimpl
+    def export_indicators(self, campaign, org):
+        return [IndicatorRow(key="views_sought_7plus", value=38 / 194 * 100, unit="%", order=1),
+                IndicatorRow(name="Made-up indicator", code="9999", appendix="I", verified=True, value=2, order=3),
+                IndicatorRow(key="online_safety_skills", value=export.SUPPRESSED, unit="%", order=2)]
+
+
+def test_indicators_sheet_prints_only_confirmed_codes(tmp_path, postgres_url):
+    from conftest import make_app
+    app = make_app(tmp_path, postgres_url, extra_plugins=[Indicators()])
+    with app.test_request_context():
+        world = ReportWorld()
+        book = _build(world, world.dept, tmp_path)
+        db.session.remove()
+    header, rows = _table(book["Indicators"])
+    assert header == ("Indicator", "Appendix", "Code", "Value", "Unit", "Status", "Note")
+    first, second, third = rows
+    assert not first["Indicator"].startswith("Tỷ lệ")  # the catalogue's name, in the workbook's language
+    assert "aged 7 and over" in first["Indicator"] and first["Code"] is None and "Unverified" in first["Status"]
+    assert first["Value"] == pytest.approx(38 / 194 * 100)
+    assert second["Code"] == "0605" and "confirmed" in second["Status"] and second["Value"].startswith("suppressed")
+    assert third["Code"] is None and "Unverified" in third["Status"] and "9999" in third["Note"]
+    with app.app_context():
+        db.engine.dispose()
