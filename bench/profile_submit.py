@@ -1,0 +1,43 @@
+"""cProfile of the real final POST of the 30-item survey, in-process (no HTTP): where a submission's
+time goes. ``python -m bench.profile_submit [N]`` prints ms per request and the top functions."""
+from __future__ import annotations
+
+import cProfile
+import pstats
+import sys
+import time
+
+from .common import fresh_sqlite, make_app
+from .http import _campaign, make_requests
+
+
+def main(n: int = 200) -> None:
+    app = make_app(fresh_sqlite("profile.sqlite"))
+    cid, codes = _campaign(app)
+    lines = make_requests(app, cid, codes, 2 * n + 20, seed=3)
+    client = app.test_client()
+
+    def post(line):
+        path, cookie, body = line
+        name, value = cookie.split("=", 1)
+        client.set_cookie(name, value)
+        response = client.post(path, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/done")
+
+    for line in lines[:20]:
+        post(line)
+    started = time.perf_counter()
+    for line in lines[20:20 + n]:
+        post(line)
+    print(f"{(time.perf_counter() - started) / n * 1000:.2f} ms per submission (in-process, no profiler)")
+    profile = cProfile.Profile()
+    profile.enable()
+    for line in lines[20 + n:]:
+        post(line)
+    profile.disable()
+    stats = pstats.Stats(profile)
+    stats.sort_stats("cumulative").print_stats(r"surveyapp|sqlalchemy/orm/session|flask_wtf|sessions", 25)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
