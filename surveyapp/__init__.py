@@ -22,6 +22,9 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path, test_config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_HOPS"):  # trust X-Forwarded-For only from the configured proxies
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
 
     pm = build_plugin_manager(app.config["DISABLED_PLUGINS"], extra_plugins)
     app.extensions["surveyapp"] = registry = build_registry(pm)

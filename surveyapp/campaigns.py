@@ -12,6 +12,7 @@ from .access import ADMIN, AUDITOR, COUNSELLOR, VIEWER, roots
 from .extensions import db
 from .models import AccessCode, Campaign, ClassGroup, OrgUnit, QuestionnaireVersion
 from .storage import definition_for, ensure_version
+from .extra_items import ExtraItemError, extra_definition as _extra_definition
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G: easy to read aloud and to type on a phone.
 CODE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
@@ -34,7 +35,8 @@ def normalise_code(text: str) -> str:
 
 def create_campaign(*, name: str, definition, owner: OrgUnit, scope: Iterable[OrgUnit], user_id: int | None,
                     opens_on: dt.date | None = None, closes_on: dt.date | None = None,
-                    grades: Iterable[int] = (), settings: dict | None = None) -> Campaign:
+                    grades: Iterable[int] = (), settings: dict | None = None,
+                    classes: Iterable[int] = ()) -> Campaign:
     if definition.model.withheld is not None:
         raise CampaignError(f"{definition.id} is not available: {definition.model.withheld.en}")
     scope = list(scope)
@@ -45,7 +47,8 @@ def create_campaign(*, name: str, definition, owner: OrgUnit, scope: Iterable[Or
     version = ensure_version(definition)
     campaign = Campaign(name=name.strip(), module=definition.module, qversion=version, owner_org=owner,
                         opens_on=opens_on, closes_on=closes_on, created_by_id=user_id,
-                        grades=",".join(str(g) for g in sorted(set(grades))), settings=settings or {})
+                        grades=",".join(str(g) for g in sorted(set(grades))),
+                        settings=dict(settings or {}, **({"classes": sorted(set(classes))} if classes else {})))
     campaign.scope = scope
     db.session.add(campaign)
     db.session.flush()
@@ -82,12 +85,9 @@ def access_codes(campaign: Campaign) -> list[AccessCode]:
 def generate_access_codes(campaign: Campaign) -> list[AccessCode]:
     """One code per class in scope (per school when a school has no classes on record)."""
     existing = {(c.school_id, c.class_group_id) for c in access_codes(campaign)}
-    grades = set(campaign.grade_list)
     created = []
     for school in schools_in(campaign):
-        classes = db.session.execute(select(ClassGroup).filter_by(school_id=school.id)
-                                     .order_by(ClassGroup.grade, ClassGroup.name)).scalars().all()
-        classes = [c for c in classes if not grades or c.grade in grades]
+        classes = campaign_classes(campaign, school)
         targets = [(c.id, c.grade) for c in classes] or [(None, None)]
         for class_id, grade in targets:
             if (school.id, class_id) in existing:
@@ -98,6 +98,87 @@ def generate_access_codes(campaign: Campaign) -> list[AccessCode]:
             created.append(code)
     db.session.flush()
     return created
+
+
+def school_classes(campaign: Campaign, school: OrgUnit) -> list[ClassGroup]:
+    """The school's classes in the campaign's grades (all grades when none were chosen)."""
+    grades = set(campaign.grade_list)
+    classes = db.session.execute(select(ClassGroup).filter_by(school_id=school.id)
+                                 .order_by(ClassGroup.grade, ClassGroup.name)).scalars().all()
+    return [c for c in classes if not grades or c.grade in grades]
+
+
+def campaign_classes(campaign: Campaign, school: OrgUnit) -> list[ClassGroup]:
+    """The classes taking part: those chosen for this school, else all in the campaign's grades.
+
+    ``settings["classes"]`` lists chosen class ids across schools, so a department
+    campaign can be narrowed school by school."""
+    classes = school_classes(campaign, school)
+    chosen = set((campaign.settings or {}).get("classes") or [])
+    picked = [c for c in classes if c.id in chosen]
+    return picked or classes
+
+
+def choose_classes(campaign: Campaign, school: OrgUnit, class_ids: Iterable[int], user_id: int | None = None) -> None:
+    """Set the classes of one school taking part (empty = all); keeps codes in step when open."""
+    allowed = {c.id for c in school_classes(campaign, school)}
+    wanted = {int(i) for i in class_ids} & allowed
+    settings = dict(campaign.settings or {})
+    others = [i for i in settings.get("classes") or [] if i not in allowed]
+    settings["classes"] = sorted(others + list(wanted))
+    campaign.settings = settings
+    audit.record("campaign.classes", campaign, org_id=school.id, school=school.code, classes=sorted(wanted),
+                 user_id=user_id)
+    if campaign.status != "draft":
+        sync_codes(campaign, school)
+
+
+def sync_codes(campaign: Campaign, school: OrgUnit) -> None:
+    """Create codes for newly chosen classes; switch off codes of classes no longer taking part."""
+    generate_access_codes(campaign)
+    taking_part = {c.id for c in campaign_classes(campaign, school)}
+    for code in access_codes(campaign):
+        if code.school_id == school.id and code.class_group_id is not None:
+            code.active = code.class_group_id in taking_part
+    db.session.flush()
+
+
+def extra_definition(campaign: Campaign, school_id: int):
+    """The school's own questions for this campaign as a small Definition, or None."""
+    items = ((campaign.settings or {}).get("extra_items") or {}).get(str(school_id)) or []
+    return _extra_definition(items) if items else None
+
+
+def add_extra_item(campaign: Campaign, school: OrgUnit, item: dict, user_id: int | None = None) -> dict:
+    """Add one school question; validated with the questionnaire schema. Raises CampaignError."""
+    from .extra_items import validate_items
+    settings = dict(campaign.settings or {})
+    extras = dict(settings.get("extra_items") or {})
+    items = list(extras.get(str(school.id)) or [])
+    item = dict(item, id=f"x_{_next_extra_number(items)}", core=False)
+    try:
+        validate_items(items + [item], reserved=set(definition_of(campaign).items))
+    except ExtraItemError as exc:
+        raise CampaignError(str(exc)) from None
+    extras[str(school.id)] = items + [item]
+    settings["extra_items"] = extras
+    campaign.settings = settings
+    audit.record("campaign.extra_item", campaign, org_id=school.id, item=item["id"], user_id=user_id)
+    return item
+
+
+def remove_extra_item(campaign: Campaign, school: OrgUnit, item_id: str, user_id: int | None = None) -> None:
+    settings = dict(campaign.settings or {})
+    extras = dict(settings.get("extra_items") or {})
+    extras[str(school.id)] = [i for i in extras.get(str(school.id)) or [] if i.get("id") != item_id]
+    settings["extra_items"] = extras
+    campaign.settings = settings
+    audit.record("campaign.extra_item_removed", campaign, org_id=school.id, item=item_id, user_id=user_id)
+
+
+def _next_extra_number(items: list[dict]) -> int:
+    numbers = [int(i["id"][2:]) for i in items if str(i.get("id", "")).startswith("x_") and i["id"][2:].isdigit()]
+    return max(numbers, default=0) + 1
 
 
 def _unique_code() -> str:

@@ -217,6 +217,23 @@ def export_command(campaign_id, output, org_code, raw, locale):
     click.echo(f"wrote {path}")
 
 
+@cli.command("export-worker")
+@click.option("--once", is_flag=True, help="run the queued jobs, then exit")
+@click.option("--interval", default=2.0, show_default=True, help="seconds between polls")
+@with_appcontext
+def export_worker_command(once, interval):
+    """Build queued export jobs (for SURVEYAPP_EXPORT_IN_THREAD=0 deployments)."""
+    import time
+    from .jobs import run_queued
+    while True:
+        with current_app.test_request_context():
+            for job in run_queued():
+                click.echo(f"export job {job.id}: {job.status} {job.message or ''}".rstrip())
+        if once:
+            return
+        time.sleep(interval)
+
+
 @cli.command("i18n-compile")
 def i18n_compile_command():
     """Compile the .po catalogs of the core and of every plugin to .mo files."""
@@ -264,8 +281,10 @@ def serve_command(host, port):
 
 @cli.command("demo")
 @click.option("--seed", default=2024, show_default=True)
+@click.option("--scale", default=0, show_default=True, type=click.IntRange(min=0),
+              help="also add N generated responses to every student campaign (bulk inserts)")
 @with_appcontext
-def demo_command(seed):
+def demo_command(seed, scale):
     """Load the demo (city department, wards, schools, users, open campaigns with responses)."""
     from .demo import load_demo
     from .storage import sync_questionnaires
@@ -275,6 +294,15 @@ def demo_command(seed):
     except RuntimeError as exc:
         raise click.ClickException(str(exc))
     _print_demo(made)
+    if scale:
+        _scale_demo(made, scale, seed)
+
+
+def _scale_demo(made: dict, scale: int, seed: int) -> None:
+    from .demo import scale_demo
+    for campaign_id, result in scale_demo([cid for cid, _name in made["campaigns"]], scale, seed):
+        click.echo(f"  campaign {campaign_id}: +{result.rows:,} responses in {result.seconds:.1f} s "
+                   f"({result.rate:,.0f}/s)")
 
 
 def _print_demo(made: dict) -> None:

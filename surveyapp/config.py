@@ -37,8 +37,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": (_env("SECURE_COOKIES", "0") == "1"),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": (_env("SECURE_COOKIES", "0") == "1"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+        "PROXY_HOPS": int(_env("PROXY_HOPS", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "HELPLINE": "111",
+        # Build exports in a thread of the web process (one server), or leave them queued
+        # for `surveyapp export-worker` (several app servers; see README "Deployment").
+        "EXPORT_IN_THREAD": _env("EXPORT_IN_THREAD", "1") == "1",
     }
     config.update(overrides)
     if config["ENV"] not in ("development", "testing") and not config["SECRET_KEY"]:

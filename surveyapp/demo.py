@@ -154,3 +154,18 @@ def _synthetic_responses(campaign, definition: Definition, schools: list[OrgUnit
     if rows:
         db.session.execute(insert(Response), rows)
     return len(rows)
+
+
+def scale_demo(campaign_ids: list[int], per_campaign: int, seed: int = 2024) -> list[tuple[int, Any]]:
+    """Add ``per_campaign`` generated responses to each student campaign (``surveyapp demo --scale N``),
+    with bulk inserts (COPY / executemany); returns (campaign id, BulkResult) pairs."""
+    from .bulk import generate
+    from .models import Campaign
+    from .storage import definition_for
+    made = []
+    for campaign_id in campaign_ids:
+        campaign = db.session.get(Campaign, campaign_id)
+        if definition_for(campaign.qversion).model.respondent != "student":
+            continue
+        made.append((campaign_id, generate(campaign, per_campaign, seed=seed + campaign_id)))
+    return made

@@ -2,11 +2,15 @@
 
 Text is always written as a string (a typed "=HYPERLINK(...)" stays text), rows
 are streamed in constant-memory mode, and raw rows are split across sheets
-before Excel's row limit.
+before Excel's row limit. The summaries come from the same per-school GROUP BY
+as the dashboard (``reports.aggregate``), so the workbook and the page agree.
+Free text goes only into a school's own workbook, never a department-wide one.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -20,7 +24,10 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
-from .reports import distributions, min_group_size, participation, suppressed_keys
+from .questionnaire.schema import TEXT_TYPES
+from .reports import (Agg, Measures, Row, aggregate, campaign_schools, distributions, group_threshold,
+                      hide_by_parent, hide_small, laggards_first, level_rows, measures_of, min_group_size,
+                      rolled_up, school_filter, subtree)
 
 EXCEL_MAX_ROWS = 1_048_576
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -51,6 +58,7 @@ class ChartSpec:
     value_columns: list[int]
     kind: str = "column"  # column | bar
     stacked: bool = False
+    y_format: Optional[str] = None  # number format of the value axis, e.g. "0%"
 
 
 @dataclass
@@ -62,6 +70,38 @@ class SheetSpec:
     charts: list[ChartSpec] = field(default_factory=list)
     note: Optional[str] = None
     row_count_hint: int = 0
+    conditional_formats: list["ConditionalFormat"] = field(default_factory=list)
+
+
+@dataclass
+class ConditionalFormat:
+    """Colour the data cells of columns ``first_column..last_column`` that equal ``equals``."""
+
+    first_column: int
+    last_column: int
+    equals: Any
+    bg_color: Optional[str] = None
+    font_color: Optional[str] = None
+    bold: bool = False
+
+
+@dataclass
+class IndicatorRow:
+    """One figure for upward reporting (``export_indicators`` hook).
+
+    ``key`` names an indicator of ``surveyapp/indicators.yaml`` (its name, appendix
+    and code then come from there). A code is printed only when the pair
+    (appendix, code) is confirmed in that file; anything else is marked unverified."""
+
+    name: str = ""
+    value: Any = None
+    unit: str = ""
+    code: Optional[str] = None
+    verified: bool = False
+    appendix: Optional[str] = None
+    key: Optional[str] = None
+    note: str = ""
+    order: int = 100
 
 
 @dataclass
@@ -98,8 +138,9 @@ class WorkbookWriter:
             "date": self.book.add_format({"num_format": "yyyy-mm-dd"}),
             "suppressed": self.book.add_format({"italic": True, "font_color": "#7F7F7F", "align": "right"}),
             "title": self.book.add_format({"bold": True, "font_size": 14}),
+            "note": self.book.add_format({"italic": True, "font_color": "#595959"}),
         }
-        self.suppressed_text = _("suppressed (n < %(k)s)", k=min_group_size())
+        self.suppressed_text = suppressed_mark()
 
     def write_cell(self, sheet, row: int, col: int, value: Any, kind: str) -> None:
         if value is None:
@@ -112,8 +153,10 @@ class WorkbookWriter:
             sheet.write_datetime(row, col, value, self.formats["date"])
         elif isinstance(value, bool):
             sheet.write_boolean(row, col, value)
-        else:
+        elif isinstance(value, (int, float)):
             sheet.write_number(row, col, value, self.formats.get(kind))
+        else:  # anything else a plugin hands over is shown as text, never interpreted
+            sheet.write_string(row, col, str(value))
 
     def add_sheet(self, spec: SheetSpec, progress: Optional[Callable[[int], None]] = None) -> list[str]:
         """Write one spec, splitting into several sheets before Excel's row limit."""
@@ -143,7 +186,7 @@ class WorkbookWriter:
         sheet = self.book.add_worksheet(safe_sheet_name(name, self.taken))
         row = 0
         if spec.note:
-            sheet.write_string(0, 0, spec.note)
+            sheet.write_string(0, 0, spec.note, self.formats["note"])
             row = 1
         for col, column in enumerate(spec.columns):
             sheet.write_string(row, col, column.header, self.formats["header"])
@@ -157,6 +200,19 @@ class WorkbookWriter:
         if chart_ok and written:
             for index, chart in enumerate(spec.charts):
                 self._chart(sheet, spec, chart, first_row, written, index)
+        if written:
+            for rule in spec.conditional_formats:
+                self._conditional(sheet, rule, first_row, written)
+
+    def _conditional(self, sheet, rule: "ConditionalFormat", first_row: int, written: int) -> None:
+        style = {key: value for key, value in (("bg_color", rule.bg_color), ("font_color", rule.font_color),
+                                               ("bold", rule.bold)) if value}
+        value = rule.equals
+        if isinstance(value, str):  # a text criterion is a quoted Excel string
+            value = '"' + value.replace('"', '""') + '"'
+        sheet.conditional_format(first_row, rule.first_column, first_row + written - 1, rule.last_column,
+                                 {"type": "cell", "criteria": "==", "value": value,
+                                  "format": self.book.add_format(style)})
 
     def _chart(self, sheet, spec: SheetSpec, chart_spec: ChartSpec, first_row: int, written: int, index: int) -> None:
         subtype = {"subtype": "stacked"} if chart_spec.stacked else {}
@@ -169,6 +225,10 @@ class WorkbookWriter:
                 "values": [sheet.name, first_row, value_col, last, value_col],
             })
         chart.set_title({"name": chart_spec.title})
+        chart.set_legend({"position": "bottom"})
+        if chart_spec.y_format:
+            axis = chart.set_x_axis if chart_spec.kind == "bar" else chart.set_y_axis
+            axis({"num_format": chart_spec.y_format})
         chart.set_size({"width": 720, "height": 360})
         sheet.insert_chart(first_row, len(spec.columns) + 1 + 0 * index, chart, {"y_offset": 380 * index})
 
@@ -178,42 +238,149 @@ class WorkbookWriter:
 
 # -- the core's own sheets --------------------------------------------------------------
 
-def cover_sheet(campaign, org: OrgUnit, options: ExportOptions) -> SheetSpec:
+def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None) -> SheetSpec:
     from .campaigns import version_label
     k = min_group_size()
+    title = definition.title(options.locale) if definition is not None else campaign.module
     rows = [
         [_("Campaign"), campaign.name],
+        [_("Questionnaire"), title],
         [_("Module"), campaign.module],
         [_("Questionnaire version"), version_label(campaign)],
-        [_("Scope"), org.name],
-        [_("Window"), f"{campaign.opens_on or ''} – {campaign.closes_on or ''}"],
+        [_("Scope"), f"{org.name} ({org.code})"],
+        [_("Window"), f"{campaign.opens_on or '…'} – {campaign.closes_on or '…'}"],
         [_("Exported on"), dt.date.today().isoformat()],
         [_("Suppression rule"), _("Groups with fewer than %(k)s responses are suppressed, with complementary "
                                   "suppression so that no hidden figure can be recovered by subtraction.", k=k)],
+        [_("Suppressed cells"), _("shown as \"%(mark)s\", never left empty", mark=suppressed_mark())],
         [_("Content"), _("Aggregates only; no free text or personal data.") if options.department_wide
-         else _("School-level workbook.")],
+         else _("School-level workbook: aggregates, and free-text answers only when at least %(k)s responses.",
+                k=min_group_size(free_text=True))],
     ]
     return SheetSpec(_("Cover"), [Column(_("Field"), width=24), Column(_("Value"), width=90)], rows, order=0)
 
 
-def summary_sheet(campaign, org: OrgUnit) -> SheetSpec:
-    k = min_group_size()
-    rows_data = participation(campaign, [org])
-    counts = {row["school"].id: row["responses"] for row in rows_data}
-    hidden = suppressed_keys(counts, k)
-    rows = []
-    for row in sorted(rows_data, key=lambda r: r["school"].path):
-        school, n = row["school"], row["responses"]
-        unit = school.parent.name if school.parent else ""
-        shown = SUPPRESSED if school.id in hidden else n
-        rate = SUPPRESSED if school.id in hidden else row["rate"]
-        rows.append([unit, school.code, school.name, school.levels, shown, row["expected"], rate])
+def suppressed_mark() -> str:
+    return _("suppressed (n < %(k)s)", k=min_group_size())
+
+
+def _result_columns(measures: Measures, locale: str) -> list[Column]:
+    columns = []
+    if measures.primary is not None:
+        columns.append(Column(_("Mean: %(scale)s", scale=measures.primary.get(locale)), "float", 14))
+    columns += [Column(label.get(locale), "percent", 12) for _key, label in measures.bands]
+    columns += [Column(label.get(locale), "percent", 12) for _key, label in measures.outcomes]
+    columns += [Column(_("Mean: %(scale)s", scale=label.get(locale)), "float", 14) for _k, label in measures.scales]
+    return columns
+
+
+def _result_values(agg: Agg, measures: Measures, hidden: bool) -> list[Any]:
+    values: list[Any] = [agg.mean] if measures.primary is not None else []
+    values += [agg.share("bands", key) for key, _label in measures.bands]
+    values += [agg.share("outcomes", key) for key, _label in measures.outcomes]
+    values += [agg.scale_mean(key) for key, _label in measures.scales]
+    return [SUPPRESSED if hidden else value for value in values]
+
+
+def _participation(agg: Agg) -> list[Any]:
+    return [agg.n, agg.expected, agg.rate]
+
+
+def _participation_columns() -> list[Column]:
+    return [Column(_("Responses"), "int", 12), Column(_("Expected"), "int", 12),
+            Column(_("Participation"), "percent", 14)]
+
+
+@dataclass
+class Summary:
+    """The campaign's figures under one unit: per-school SQL aggregate rolled up to units."""
+
+    measures: Measures
+    orgs: list[OrgUnit]
+    totals: dict[int, Agg]
+    k: int
+    level: Optional[str] = None
+
+    @classmethod
+    def build(cls, campaign, definition, org: OrgUnit, level: Optional[str] = None) -> "Summary":
+        orgs = subtree(org)
+        schools = campaign_schools(campaign, orgs, level)
+        totals = rolled_up(campaign, definition, org, schools, level)
+        return cls(measures_of(definition), [o for o in orgs if o.id in totals], totals,
+                   group_threshold(definition), level)
+
+    def rows(self, kind: str) -> list[Row]:
+        chosen = [o for o in self.orgs if (o.kind == "school") == (kind == "school")]
+        return hide_by_parent([Row(o.name, self.totals[o.id], o) for o in chosen], self.k)
+
+
+def units_sheet(summary: Summary, locale: str) -> SheetSpec:
+    names = {o.id: o.name for o in summary.orgs}
+    rows = [[row.label, row.org.code, names.get(row.org.parent_id, ""), row.agg.schools, *_participation(row.agg),
+             *_result_values(row.agg, summary.measures, row.hidden)] for row in summary.rows("unit")]
+    columns = [Column(_("Unit"), width=34), Column(_("Code")), Column(_("Parent unit"), width=28),
+               Column(_("Schools"), "int"), *_participation_columns(), *_result_columns(summary.measures, locale)]
+    charts = [ChartSpec(_("Participation by unit"), 0, [6], y_format="0%")]
+    if summary.measures.primary is not None:
+        charts.append(ChartSpec(_("Mean score by unit"), 0, [7]))
+    return SheetSpec(_("Units"), columns, rows, order=10, charts=charts, note=_suppression_note(summary.k))
+
+
+def schools_sheet(summary: Summary, locale: str) -> SheetSpec:
+    """Per school, laggards first (the chart then shows the schools that need a reminder)."""
+    names = {o.id: o.name for o in summary.orgs}
+    rows = [[names.get(row.org.parent_id, ""), row.org.code, row.label, row.org.levels, *_participation(row.agg),
+             *_result_values(row.agg, summary.measures, row.hidden)]
+            for row in laggards_first(summary.rows("school"))]
     columns = [Column(_("Unit"), width=28), Column(_("School code")), Column(_("School"), width=36),
-               Column(_("Levels")), Column(_("Responses"), "int"), Column(_("Expected"), "int"),
-               Column(_("Participation"), "percent")]
-    chart = ChartSpec(_("Responses per school"), 2, [4])
-    return SheetSpec(_("Summary"), columns, rows, order=10, charts=[chart],
-                     note=_("Schools with fewer than %(k)s responses are suppressed.", k=k))
+               Column(_("Levels")), *_participation_columns(), *_result_columns(summary.measures, locale)]
+    charts = [ChartSpec(_("Participation by school (lowest first)"), 2, [6], kind="bar", y_format="0%")]
+    return SheetSpec(_("Schools"), columns, rows, order=11, charts=charts, note=_suppression_note(summary.k))
+
+
+def levels_sheet(summary: Summary, locale: str) -> SheetSpec:
+    schools = [o for o in summary.orgs if o.kind == "school"]
+    rows = [[row.label, row.agg.schools, *_participation(row.agg),
+             *_result_values(row.agg, summary.measures, row.hidden)]
+            for row in level_rows(schools, summary.totals, summary.k)]
+    columns = [Column(_("School level"), width=16), Column(_("Schools"), "int"), *_participation_columns(),
+               *_result_columns(summary.measures, locale)]
+    charts = [ChartSpec(_("Participation by school level"), 0, [4], y_format="0%")]
+    return SheetSpec(_("School levels"), columns, rows, order=12, charts=charts, note=_suppression_note(summary.k))
+
+
+def classes_sheet(campaign, summary: Summary, org: OrgUnit, locale: str) -> SheetSpec:
+    """Per class: one GROUP BY class; a class under k shows its response count, never its results."""
+    schools = {o.id for o in summary.orgs if o.kind == "school"}
+    per_class = aggregate([campaign.id], summary.measures, Response.class_group_id,
+                          Response.school_id.in_(school_filter(org, summary.level)))
+    query = (select(ClassGroup.id, ClassGroup.name, ClassGroup.grade, ClassGroup.size, OrgUnit.code, OrgUnit.name,
+                    OrgUnit.id).join(OrgUnit, ClassGroup.school_id == OrgUnit.id)
+             .where(OrgUnit.path.startswith(org.path)).order_by(OrgUnit.path, ClassGroup.grade, ClassGroup.name))
+    grades = set(campaign.grade_list)
+    by_school: dict[int, list] = {}
+    for class_id, name, grade, size, code, school, school_id in db.session.execute(query):
+        if school_id in schools and (class_id in per_class or not grades or grade in grades):
+            agg = Agg(expected=size or 0).add(per_class.get(class_id, Agg()))
+            by_school.setdefault(school_id, []).append(([code, school, name, grade], Row(name, agg)))
+    rows = []
+    for entries in by_school.values():
+        hide_small([row for _cells, row in entries], summary.k)
+        rows += [[*cells, *_participation(row.agg), *_result_values(row.agg, summary.measures, row.hidden)]
+                 for cells, row in entries]
+    columns = [Column(_("School code")), Column(_("School"), width=36), Column(_("Class")), Column(_("Grade"), "int"),
+               *_participation_columns(), *_result_columns(summary.measures, locale)]
+    return SheetSpec(_("Classes"), columns, rows, order=13, note=_suppression_note(summary.k))
+
+
+def _suppression_note(k: int) -> str:
+    if k <= 1:
+        return _("Answered by staff for their school: each school's own assessment is shown, no minimum group.")
+    return _("Results of groups with fewer than %(k)s responses are suppressed (with complementary suppression); "
+             "response counts are always shown.", k=k)
+
+
+SUMMARY_TABLES = {"units": units_sheet, "schools": schools_sheet, "levels": levels_sheet}
 
 
 def items_sheet(campaign, definition, org: OrgUnit, locale: str) -> SheetSpec:
@@ -221,7 +388,7 @@ def items_sheet(campaign, definition, org: OrgUnit, locale: str) -> SheetSpec:
     where = Response.school_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(org.path)))
     per_item = distributions(campaign.id, definition, where=where).get(campaign.id, {})
     rows = []
-    k = min_group_size()
+    k = group_threshold(definition)
     for item_id, dist in per_item.items():
         info = definition.items[item_id]
         for option in info.options:
@@ -260,18 +427,107 @@ def raw_sheet(campaign, definition, org: OrgUnit, total: int) -> SheetSpec:
 
 # -- building -----------------------------------------------------------------------------
 
+def comments_sheet(campaign, definition, org: OrgUnit, locale: str) -> Optional[SheetSpec]:
+    """Free-text answers, for a school's own workbook only and only from k_text responses up.
+
+    Sorted by question and text, with no class, date or row id, so that no comment
+    can be joined back to a raw row."""
+    text_items = [item_id for item_id, info in definition.items.items() if info.item.type in TEXT_TYPES]
+    if org.kind != "school" or not text_items:
+        return None
+    query = (select(Response.texts).where(Response.campaign_id == campaign.id, Response.status == RESPONSE_SUBMITTED,
+                                          Response.school_id == org.id).execution_options(yield_per=2000))
+    found, total = [], 0
+    for (texts,) in db.session.execute(query):
+        total += 1
+        found += [(item_id, str(texts[item_id]).strip()) for item_id in text_items
+                  if (texts or {}).get(item_id) and str(texts[item_id]).strip()]
+    if total < min_group_size(free_text=True):
+        return None
+    order = {item_id: index for index, item_id in enumerate(text_items)}
+    rows = [[definition.items[i].item.code or i, definition.items[i].item.text.get(locale), text]
+            for i, text in sorted(found, key=lambda pair: (order[pair[0]], pair[1]))]
+    columns = [Column(_("Item"), width=10), Column(_("Question"), width=50), Column(_("Answer"), width=90)]
+    return SheetSpec(_("Comments"), columns, rows, order=900,
+                     note=_("Students' own words, in alphabetical order; not linked to any row of the other sheets."))
+
+
+# -- indicators for reporting upward (TT 13/2021/TT-BLĐTBXH) --------------------------------
+
+INDICATOR_FILE = Path(__file__).with_name("indicators.yaml")
+
+
+def indicator_catalogue() -> dict[str, Any]:
+    import yaml
+    with open(INDICATOR_FILE, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def resolve_indicator(row: IndicatorRow, catalogue: dict[str, Any], locale: str) -> list[Any]:
+    """Name, appendix, code (only when confirmed), value, unit, status, note."""
+    known = {entry["key"]: entry for entry in catalogue["indicators"]}.get(row.key or "", {})
+    listed = (known.get("name") or {}).get(locale)
+    name = f"{listed} — {row.name}" if listed and row.name else listed or row.name
+    appendix = known.get("appendix", row.appendix)
+    code = known.get("code", row.code)
+    confirmed = {(str(c["appendix"]), str(c["code"])) for c in catalogue["confirmed_codes"]}
+    # the file confirms the pair; a plugin's own (unlisted) row must also claim it
+    verified = code is not None and (str(appendix), str(code)) in confirmed and (bool(known) or row.verified)
+    status = (_("Code confirmed (%(source)s, Phụ lục %(appendix)s)", source=catalogue["source_short"],
+                appendix=appendix)
+              if verified else _("Unverified: no confirmed code"))
+    note = row.note
+    if code is not None and not verified:
+        note = (note + " " if note else "") + _("Proposed code %(code)s not confirmed.", code=code)
+    value = row.value if row.value is not None else _("no data")
+    return [name, appendix, code if verified else None, value, row.unit, status, note]
+
+
+def indicators_sheet(campaign, org: OrgUnit, options: ExportOptions) -> SheetSpec:
+    """The core lays out the rows that modules contribute through ``export_indicators``."""
+    from . import get_registry
+    catalogue = indicator_catalogue()
+    found: list[IndicatorRow] = []
+    for contributed in get_registry().hook.export_indicators(campaign=campaign, org=org):
+        found.extend(contributed or [])
+    rows = [resolve_indicator(row, catalogue, options.locale) for row in sorted(found, key=lambda r: r.order)]
+    if not rows:
+        rows = [[_("No module supplied indicator figures for this campaign."), "", "", "", "", "", ""]]
+    columns = [Column(_("Indicator"), width=60), Column(_("Appendix"), width=10), Column(_("Code"), width=8),
+               Column(_("Value"), "float", 12), Column(_("Unit"), width=14), Column(_("Status"), width=36),
+               Column(_("Note"), width=50)]
+    note = _("Figures the platform can supply to %(source)s; a code is shown only where it is confirmed.",
+             source=catalogue["source"])
+    return SheetSpec(_("Indicators"), columns, rows, order=30, note=note)
+
+
+# -- building -----------------------------------------------------------------------------
+
+def resolved_options(options: ExportOptions, org: OrgUnit) -> ExportOptions:
+    """A workbook above a single school is department-wide (no free text), whatever the caller said."""
+    from dataclasses import replace
+    return replace(options, department_wide=org.kind != "school")
+
+
 def collect_sheets(campaign, org: OrgUnit, options: ExportOptions) -> list[SheetSpec]:
     from . import get_registry
     from .campaigns import definition_of
     from .storage import count_submitted
     definition = definition_of(campaign)
-    sheets = [cover_sheet(campaign, org, options), summary_sheet(campaign, org),
-              items_sheet(campaign, definition, org, options.locale)]
+    options = resolved_options(options, org)
+    summary = Summary.build(campaign, definition, org)
+    sheets = [cover_sheet(campaign, org, options, definition), schools_sheet(summary, options.locale),
+              levels_sheet(summary, options.locale), classes_sheet(campaign, summary, org, options.locale),
+              items_sheet(campaign, definition, org, options.locale), indicators_sheet(campaign, org, options)]
+    if org.kind != "school":
+        sheets.append(units_sheet(summary, options.locale))
     for contributed in get_registry().hook.export_sheets(campaign=campaign, org=org, options=options):
         sheets.extend(contributed or [])
+    if not options.department_wide:
+        sheets.append(comments_sheet(campaign, definition, org, options.locale))
     if options.include_raw:
         sheets.append(raw_sheet(campaign, definition, org, count_submitted(campaign.id)))
-    return sorted(sheets, key=lambda s: s.order)
+    return sorted([s for s in sheets if s is not None], key=lambda s: s.order)
 
 
 def build_workbook(campaign, org: OrgUnit, path: Path, options: ExportOptions,
@@ -304,3 +560,39 @@ def build_workbook(campaign, org: OrgUnit, path: Path, options: ExportOptions,
         if partial.exists():
             partial.unlink()
         raise
+
+
+# -- CSV of the same summaries ------------------------------------------------------------
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any, kind: str) -> str:
+    """One CSV field: numbers plain, shares in percent, text neutralised against formula injection
+    (OWASP: prefix a leading = + - @ tab or CR with an apostrophe)."""
+    if value is None:
+        return ""
+    if isinstance(value, Suppressed):
+        return suppressed_mark()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        text = str(value)
+        return "'" + text if text.startswith(FORMULA_LEADS) else text
+    if kind == "percent":
+        return f"{100 * value:.1f}"
+    return str(value) if isinstance(value, int) else f"{value:.3f}"
+
+
+def summary_csv(campaign, org: OrgUnit, table: str, level: Optional[str] = None, locale: str | None = None) -> str:
+    """The ``units``, ``schools`` or ``levels`` summary as CSV text, with a BOM so Excel reads UTF-8."""
+    from flask_babel import force_locale, get_locale
+    from .campaigns import definition_of
+    locale = locale or str(get_locale())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    with force_locale(locale):
+        summary = Summary.build(campaign, definition_of(campaign), org, level)
+        spec = SUMMARY_TABLES[table](summary, locale)
+        writer.writerow([csv_cell(c.header + (" (%)" if c.kind == "percent" else ""), "text") for c in spec.columns])
+        for row in spec.rows:
+            writer.writerow([csv_cell(value, column.kind) for value, column in zip(row, spec.columns)])
+    return "\ufeff" + buffer.getvalue()

@@ -92,7 +92,8 @@ def read_section(definition: Definition, section: Section, formdata, *, require:
 
 def _plain_error(message: str) -> str:
     if message.startswith("at most"):
-        return _("The answer is too long (%(limit)s).", limit=message)
+        limit = "".join(ch for ch in message if ch.isdigit())
+        return _("The answer is too long: at most %(limit)s characters.", limit=limit)
     if "whole number" in message or "between" in message:
         return _("Please enter a whole number in the allowed range.")
     return _("Please choose one of the answers shown.")

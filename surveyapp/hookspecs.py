@@ -49,6 +49,14 @@ def score_response(questionnaire: Any, answers: dict) -> Any:
     score it from the questionnaire's ``scoring`` section."""
 
 
+@hookspec(firstresult=True)
+def before_answering(campaign: Any, access_code: Any) -> str | None:
+    """Return a URL a respondent must visit before answering starts (e.g. consent). *firstresult*.
+
+    Called on the start page while the device has no draft for this access code;
+    ``None`` lets answering start. Implementations act only on their own module's campaigns."""
+
+
 @hookspec
 def submission_completed(response: Any, questionnaire: Any, campaign: Any, result: Any) -> None:
     """React to a response after it is committed (alerts, notifications). Returns nothing."""
@@ -58,6 +66,8 @@ def submission_completed(response: Any, questionnaire: Any, campaign: Any, resul
 def after_submit_redirect(response: Any, questionnaire: Any, campaign: Any, result: Any) -> str | None:
     """Return a URL the respondent must see next (e.g. a help page on risk). *firstresult*.
 
+    Also called when a re-post of an already stored response (double tap, retry) is
+    answered, with ``result`` rebuilt from the stored row, so help is never skipped.
     ``None`` lets the core show its thank-you page."""
 
 
@@ -105,3 +115,16 @@ def demo_loaded(department: Any, schools: list, campaigns: list, rng: Any) -> No
 @hookspec
 def startup(app: Any) -> None:
     """Last step of ``create_app``: the app is configured, plugins and questionnaires loaded."""
+
+
+@hookspec
+def export_indicators(campaign: Any, org: Any) -> list[Any]:
+    """Return ``surveyapp.export.IndicatorRow`` figures for the workbook's indicators sheet.
+
+    The sheet reports upward (child-situation statistics, TT 13/2021/TT-BLĐTBXH).
+    Give each row a ``key`` from ``surveyapp/indicators.yaml`` when the indicator is
+    listed there (name, appendix and code then come from the file), else a
+    ``name``. The core prints a code only when the file confirms it and marks every
+    other row "unverified". Values must already respect the minimum group size
+    (``surveyapp.export.SUPPRESSED`` for a hidden figure); ``org`` is the workbook's
+    scope. Rows are sorted by ``order``."""

@@ -5,6 +5,8 @@ import threading
 from pathlib import Path
 
 from flask import Flask, current_app
+from sqlalchemy import select, update
+from flask_babel import force_locale
 
 from . import audit
 from .export import ExportOptions, build_workbook
@@ -37,11 +39,32 @@ def job_path(job: ExportJob) -> Path:
     return Path(current_app.config["EXPORT_FOLDER"]) / f"export-{job.id}.xlsx"
 
 
-def run_job(job_id: int) -> ExportJob:
-    """Build one job's workbook, recording progress; a failure leaves no file and says why."""
-    job = db.session.get(ExportJob, job_id)
-    job.status, job.progress = "running", 0
+def claim(job_id: int) -> bool:
+    """Move a queued job to running; only one thread or worker process can win it."""
+    result = db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
+                                .values(status="running", progress=0))
     db.session.commit()
+    return result.rowcount == 1
+
+
+def run_queued(limit: int | None = None) -> list[ExportJob]:
+    """Run queued jobs oldest first (the `surveyapp export-worker` loop body)."""
+    done = []
+    query = select(ExportJob.id).where(ExportJob.status == "queued").order_by(ExportJob.id)
+    for job_id in db.session.execute(query.limit(limit)).scalars().all():
+        job = run_job(job_id)
+        if job is not None:
+            done.append(job)
+    return done
+
+
+def run_job(job_id: int) -> ExportJob | None:
+    """Build one job's workbook, recording progress; a failure leaves no file and says why.
+
+    Returns None when another thread or worker already took the job."""
+    if not claim(job_id):
+        return None
+    job = db.session.get(ExportJob, job_id)
 
     def progress(pct: int, message: str) -> None:
         if pct != job.progress:
@@ -53,7 +76,8 @@ def run_job(job_id: int) -> ExportJob:
         org = db.session.get(OrgUnit, job.org_id)
         options = ExportOptions(include_raw=bool(job.options.get("include_raw")),
                                 locale=job.options.get("locale", "vi"))
-        path = build_workbook(campaign, org, job_path(job), options, progress)
+        with force_locale(options.locale):  # the sheet names and headers in the asker's language
+            path = build_workbook(campaign, org, job_path(job), options, progress)
     except Exception as exc:  # recorded for the user; the partial file is already gone
         db.session.rollback()
         job = db.session.get(ExportJob, job_id)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy.orm import deferred
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
@@ -96,7 +98,8 @@ class User(UserMixin, db.Model):
     roles = db.relationship("RoleAssignment", back_populates="user", cascade="all, delete-orphan")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -130,7 +133,9 @@ class QuestionnaireVersion(db.Model):
     seq = db.Column(db.Integer, nullable=False)
     label = db.Column(db.String(20), nullable=False)
     content_hash = db.Column(db.String(64), nullable=False)
-    definition = db.Column(db.JSON, nullable=False)
+    # Deferred: campaigns load their version row on every student request; the JSON is
+    # only read when the per-process definition cache misses.
+    definition = deferred(db.Column(db.JSON, nullable=False))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     @property

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -15,6 +16,9 @@ from .models import ORG_KINDS, SCHOOL_LEVELS, OrgUnit
 COLUMNS = ("code", "name", "kind", "parent_code", "levels", "facility_type", "enrolment",
            "phone", "counsellor", "email", "reviewer_code")
 REQUIRED = ("code", "name", "kind")
+MAX_LENGTHS = {"code": 40, "name": 200, "kind": 20, "parent_code": 40, "levels": 100, "facility_type": 40,
+               "phone": 200, "counsellor": 200, "email": 200, "reviewer_code": 40}
+ENROLMENT = re.compile(r"[0-9]{1,9}")  # ASCII digits only ("²".isdigit() is True), fits an INTEGER
 
 
 class ImportError_(ValueError):
@@ -85,8 +89,9 @@ def _check_row(number: int, row: dict[str, str], codes_in_file: set[str], existi
             problems.append(f"{where}, column 'levels': '{level}' is not one of {', '.join(SCHOOL_LEVELS)}")
     if row.get("kind") == "school" and not levels:
         problems.append(f"{where}, column 'levels': a school needs at least one level")
-    if row.get("enrolment") and not row["enrolment"].isdigit():
+    if row.get("enrolment") and not ENROLMENT.fullmatch(row["enrolment"]):
         problems.append(f"{where}, column 'enrolment': must be a whole number")
+    problems += _check_sizes(where, row)
     for column in ("parent_code", "reviewer_code"):
         ref = row.get(column)
         if ref and ref not in codes_in_file and ref not in existing:
@@ -95,6 +100,17 @@ def _check_row(number: int, row: dict[str, str], codes_in_file: set[str], existi
         problems.append(f"{where}, column 'parent_code': the department is the root and has no parent")
     if row.get("kind") in ("unit", "school") and not row.get("parent_code"):
         problems.append(f"{where}, column 'parent_code': required for a {row['kind']}")
+    return problems
+
+
+def _check_sizes(where: str, row: dict[str, str]) -> list[str]:
+    """What the database would refuse (too long, NUL bytes) as named problems, not a crash."""
+    problems = []
+    for column, value in row.items():
+        if column in MAX_LENGTHS and len(value) > MAX_LENGTHS[column]:
+            problems.append(f"{where}, column '{column}': at most {MAX_LENGTHS[column]} characters")
+        if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+            problems.append(f"{where}, column '{column}': contains control characters")
     return problems
 
 
@@ -109,6 +125,7 @@ def import_rows(rows: list[dict[str, str]]) -> ImportReport:
             problems.append(f"row {number}, column 'code': '{code}' appears twice in the file")
         seen.add(code)
         problems += _check_row(number, row, set(codes), existing)
+    problems += _cycles(rows)
     if problems:
         raise ImportError_(problems)
     try:
@@ -119,6 +136,26 @@ def import_rows(rows: list[dict[str, str]]) -> ImportReport:
         db.session.rollback()
         raise
     return report
+
+
+def _cycles(rows: list[dict[str, str]]) -> list[str]:
+    """Parent links after the import (the database's, overridden by the file) must form a tree."""
+    parent_of = {code: parent for code, parent in db.session.execute(
+        select(OrgUnit.code, OrgUnit.parent_id)).all()}
+    codes_by_id = dict(db.session.execute(select(OrgUnit.id, OrgUnit.code)).all())
+    parent_of = {code: codes_by_id.get(parent_id) for code, parent_id in parent_of.items()}
+    parent_of.update({row["code"]: row.get("parent_code") or None for row in rows if row.get("code")})
+    problems = []
+    for number, row in enumerate(rows, start=2):
+        if not row.get("code"):
+            continue  # reported as a missing code
+        seen, node = set(), row["code"]
+        while node is not None and node not in seen:
+            seen.add(node)
+            node = parent_of.get(node)
+        if node is not None:
+            problems.append(f"row {number}, column 'parent_code': '{row['code']}' would become its own ancestor")
+    return problems
 
 
 def _apply(rows: list[dict[str, str]]) -> ImportReport:

@@ -47,6 +47,13 @@ def _hit(key: str, limit: int, window_seconds: int) -> bool:
     return allowed
 
 
+def exceeded(key: str, limit: int, window_seconds: int) -> bool:
+    """True when ``key`` has used up its ``limit`` in the current window; counts nothing."""
+    window = int(time.time() // window_seconds)
+    counter = db.session.execute(select(RateCounter).where(RateCounter.key == _hashed(key))).scalar_one_or_none()
+    return counter is not None and counter.window == window and counter.count >= limit
+
+
 def reset(key: str) -> None:
     db.session.execute(delete(RateCounter).where(RateCounter.key == _hashed(key)))
     db.session.commit()

@@ -80,7 +80,7 @@ def _load_questionnaires(pm: pluggy.PluginManager, registry: Registry) -> dict[s
     for paths in pm.hook.register_questionnaires():
         for path in paths or []:
             try:
-                definition = load_file(Path(path))
+                definition = _load_cached(Path(path))
             except QuestionnaireError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -95,6 +95,21 @@ def _load_questionnaires(pm: pluggy.PluginManager, registry: Registry) -> dict[s
         details = "\n".join(f"  {p}" for p in problems)
         raise StartupError(f"invalid built-in questionnaire file(s):\n{details}")
     return loaded
+
+
+_FILE_CACHE: dict[tuple[str, int, int], Definition] = {}
+
+
+def _load_cached(path: Path) -> Definition:
+    """Parse each file once per process while it is unchanged (apps are built per test)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_file(path)  # reports the missing file as a questionnaire problem
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _FILE_CACHE:
+        _FILE_CACHE[key] = load_file(path)
+    return _FILE_CACHE[key]
 
 
 def _unknown_methods(definition: Definition, registry: Registry, filename: str) -> list[Problem]:

@@ -132,12 +132,17 @@ def distributions(campaign_id: int, definition: Definition, group_column=None,
     return result
 
 
-def band_counts(campaign_id: int, group_column=None, scale: str | None = None) -> dict[Any, dict[str, int]]:
-    """Responses per band (the primary scale, or a named subscale) per group."""
+def band_counts(campaign_id: int, group_column=None, scale: str | None = None,
+                where=None) -> dict[Any, dict[str, int]]:
+    """Responses per band (the primary scale, or a named subscale) per group.
+
+    ``where`` optionally narrows the rows (e.g. to the schools of one unit)."""
     band = Response.band if scale is None else Response.scores[scale]["band"].as_string()
     group = group_column if group_column is not None else Response.campaign_id
-    rows = db.session.execute(select(group, band, func.count(Response.id)).where(submitted(campaign_id))
-                              .group_by(group, band)).all()
+    query = select(group, band, func.count(Response.id)).where(submitted(campaign_id))
+    if where is not None:
+        query = query.where(where)
+    rows = db.session.execute(query.group_by(group, band)).all()
     result: dict[Any, dict[str, int]] = {}
     for key, band_id, n in rows:
         result.setdefault(key, {})[band_id or ""] = n
@@ -146,3 +151,279 @@ def band_counts(campaign_id: int, group_column=None, scale: str | None = None) -
 
 def percent(part: int | None, whole: int | None) -> float | None:
     return None if not whole or part is None else part / whole
+
+
+# -- the department dashboard: one GROUP BY school, roll-up to units in Python -------------
+
+@dataclass
+class Measures:
+    """What a result table shows for one questionnaire: primary score, bands, outcome, subscales."""
+
+    primary: Any = None                       # Text label of the primary scale, or None
+    bands: list[tuple[str, Any]] = field(default_factory=list)      # (band id, Text)
+    outcomes: list[tuple[str, Any]] = field(default_factory=list)   # (outcome id, Text)
+    scales: list[tuple[str, Any]] = field(default_factory=list)     # (subscale id, Text)
+
+
+def measures_of(definition: Definition) -> Measures:
+    scoring = definition.model.scoring
+    if scoring is None:
+        return Measures()
+    primary = next((s for s in scoring.scales if s.id == scoring.primary), None)
+    outcome = scoring.outcome
+    return Measures(
+        primary=primary.label if primary else None,
+        bands=[(b.id, b.label) for b in (primary.bands if primary else [])],
+        outcomes=[(key, outcome.labels[key]) for key in outcome.labels] if outcome else [],
+        scales=[(s.id, s.label) for s in scoring.scales if s.id != scoring.primary])
+
+
+@dataclass
+class Agg:
+    """Additive figures of one group (school, unit, level, class, campaign)."""
+
+    n: int = 0
+    expected: int = 0
+    schools: int = 0
+    total_sum: float = 0.0
+    total_n: int = 0
+    bands: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    scales: dict[str, list[float]] = field(default_factory=dict)   # id -> [sum, count]
+
+    def add(self, other: "Agg") -> "Agg":
+        self.n += other.n
+        self.expected += other.expected
+        self.schools += other.schools
+        self.total_sum += other.total_sum
+        self.total_n += other.total_n
+        for mine, theirs in ((self.bands, other.bands), (self.outcomes, other.outcomes)):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+        for key, (total, count) in other.scales.items():
+            pair = self.scales.setdefault(key, [0.0, 0])
+            pair[0] += total
+            pair[1] += count
+        return self
+
+    @property
+    def rate(self) -> float | None:
+        return self.n / self.expected if self.expected else None
+
+    @property
+    def mean(self) -> float | None:
+        return self.total_sum / self.total_n if self.total_n else None
+
+    def scale_mean(self, scale_id: str) -> float | None:
+        total, count = self.scales.get(scale_id, (0.0, 0))
+        return total / count if count else None
+
+    def share(self, kind: str, key: str) -> float | None:
+        return getattr(self, kind).get(key, 0) / self.n if self.n else None
+
+
+def _agg_columns(measures: Measures) -> list:
+    columns = [func.count(Response.id), func.sum(Response.total), func.count(Response.total)]
+    columns += [func.sum(case((Response.band == key, 1), else_=0)) for key, _label in measures.bands]
+    columns += [func.sum(case((Response.outcome == key, 1), else_=0)) for key, _label in measures.outcomes]
+    for key, _label in measures.scales:
+        score = Response.scores[(key, "score")].as_float()
+        columns += [func.sum(score), func.count(score)]
+    return columns
+
+
+def _agg_from_row(measures: Measures, figures) -> Agg:
+    figures = list(figures)
+    agg = Agg(n=int(figures[0] or 0), total_sum=float(figures[1] or 0), total_n=int(figures[2] or 0))
+    at = 3
+    for key, _label in measures.bands:
+        agg.bands[key] = int(figures[at] or 0)
+        at += 1
+    for key, _label in measures.outcomes:
+        agg.outcomes[key] = int(figures[at] or 0)
+        at += 1
+    for key, _label in measures.scales:
+        agg.scales[key] = [float(figures[at] or 0), int(figures[at + 1] or 0)]
+        at += 2
+    return agg
+
+
+def aggregate(campaign_ids: list[int], measures: Measures, group, where=None) -> dict[Any, Agg]:
+    """Counts, score sums, band/outcome counts and subscale sums per group, in ONE scan."""
+    query = (select(group, *_agg_columns(measures))
+             .where(Response.campaign_id.in_(campaign_ids), Response.status == RESPONSE_SUBMITTED))
+    if where is not None:
+        query = query.where(where)
+    rows = db.session.execute(query.group_by(group)).all()
+    return {row[0]: _agg_from_row(measures, row[1:]) for row in rows}
+
+
+def school_filter(node: OrgUnit, level: str | None = None):
+    """A subquery of the ids of the schools under ``node`` (optionally of one school level)."""
+    query = select(OrgUnit.id).where(OrgUnit.kind == "school", OrgUnit.path.startswith(node.path))
+    if level:
+        query = query.where(OrgUnit.levels.contains(level))
+    return query
+
+
+def subtree(node: OrgUnit) -> list[OrgUnit]:
+    """Every active unit and school under ``node`` (itself included), in one query."""
+    query = select(OrgUnit).where(OrgUnit.path.startswith(node.path), OrgUnit.active.is_(True))
+    return list(db.session.execute(query.order_by(OrgUnit.path)).scalars())
+
+
+def path_ids(org: OrgUnit) -> list[int]:
+    return [int(part) for part in org.path.strip("/").split("/") if part]
+
+
+def rollup(schools: list[OrgUnit], per_school: dict[int, Agg], expected: dict[int, int],
+           node: OrgUnit) -> dict[int, Agg]:
+    """Agg per org id for every school and every unit between it and ``node``."""
+    totals: dict[int, Agg] = {}
+    floor = node.depth
+    for school in schools:
+        own = Agg(schools=1, expected=expected.get(school.id, 0)).add(per_school.get(school.id, Agg()))
+        for org_id in path_ids(school)[floor:]:
+            totals.setdefault(org_id, Agg()).add(own)
+    return totals
+
+
+@dataclass
+class Row:
+    """One line of a result table; ``hidden`` means its results are suppressed (n < k)."""
+
+    label: str
+    agg: Agg
+    org: OrgUnit | None = None
+    hidden: bool = False
+    key: Any = None
+
+
+def hide_small(rows: list[Row], k: int) -> list[Row]:
+    """Mark rows under k, with complementary suppression across the set."""
+    hidden = suppressed_keys({id(row): row.agg.n for row in rows}, k)
+    for row in rows:
+        row.hidden = id(row) in hidden
+    return rows
+
+
+def hide_by_parent(rows: list[Row], k: int) -> list[Row]:
+    """Complementary suppression among siblings: a parent's total minus its visible
+    children must never reveal a single hidden child."""
+    siblings: dict[Any, list[Row]] = {}
+    for row in rows:
+        siblings.setdefault(row.org.parent_id, []).append(row)
+    for group in siblings.values():
+        hide_small(group, k)
+    return rows
+
+
+def laggards_first(rows: list[Row]) -> list[Row]:
+    return sorted(rows, key=lambda r: (r.agg.rate if r.agg.rate is not None else -1, r.label))
+
+
+@dataclass
+class Dashboard:
+    campaign: Any
+    node: OrgUnit
+    measures: Measures
+    k: int
+    level: str | None
+    total: Agg
+    children: list[Row]
+    schools: list[Row]
+    levels: list[Row]
+    units: list[Row]
+    items: dict[str, Distribution]
+    classes: list[Row]
+
+    @property
+    def hidden(self) -> bool:
+        return self.total.n < self.k
+
+
+def campaign_schools(campaign, orgs: list[OrgUnit], level: str | None) -> list[OrgUnit]:
+    prefixes = [org.path for org in campaign.scope]
+    return [o for o in orgs if o.kind == "school" and any(o.path.startswith(p) for p in prefixes)
+            and (not level or level in o.level_list)]
+
+
+def group_threshold(definition: Definition) -> int:
+    """Students answer anonymously, so their groups under k are hidden. A staff form is the
+    school's own (signed) assessment, which the department must see school by school."""
+    return min_group_size() if definition.model.respondent == "student" else 1
+
+
+def rolled_up(campaign, definition: Definition, node: OrgUnit, schools: list[OrgUnit],
+              level: str | None) -> dict[int, Agg]:
+    """Per-school SQL aggregate (one query) + expected respondents (two), rolled up to units."""
+    per_school = aggregate([campaign.id], measures_of(definition), Response.school_id,
+                           Response.school_id.in_(school_filter(node, level)))
+    if definition.model.respondent == "staff":  # one self-assessment per school
+        expected = {school.id: 1 for school in schools}
+    else:
+        expected = expected_by_school([s.id for s in schools], campaign.grade_list)
+    return rollup(schools, per_school, expected, node)
+
+
+def build_dashboard(campaign, definition: Definition, node: OrgUnit, level: str | None = None) -> Dashboard:
+    """Everything the campaign report shows for ``node``: a constant number of queries."""
+    k = group_threshold(definition)
+    measures = measures_of(definition)
+    orgs = subtree(node)
+    schools = campaign_schools(campaign, orgs, level)
+    totals = rolled_up(campaign, definition, node, schools, level)
+    kept = [o for o in orgs if o.id in totals]
+    children = [Row(o.name, totals[o.id], o) for o in kept if o.parent_id == node.id]
+    units = [Row(o.name, totals[o.id], o) for o in kept if o.kind != "school"]
+    school_rows = [Row(o.name, totals[o.id], o) for o in kept if o.kind == "school"]
+    for rows in (children, school_rows, units):
+        hide_by_parent(rows, k)
+    total = totals.get(node.id, Agg())
+    items = {}
+    if total.n >= k:
+        items = distributions(campaign.id, definition,
+                              where=Response.school_id.in_(school_filter(node, level))).get(campaign.id, {})
+    classes = class_rows(campaign, measures, node, k) if node.kind == "school" else []
+    return Dashboard(campaign, node, measures, k, level, total, laggards_first(children),
+                     laggards_first(school_rows), level_rows(schools, totals, k), units, items, classes)
+
+
+def level_rows(schools: list[OrgUnit], totals: dict[int, Agg], k: int) -> list[Row]:
+    """Per school level (a multi-level school counts in each of its levels)."""
+    from .models import SCHOOL_LEVELS
+    per_level: dict[str, Agg] = {}
+    for school in schools:
+        for level in school.level_list:
+            per_level.setdefault(level, Agg()).add(totals[school.id])
+    rows = [Row(level, per_level[level], key=level) for level in SCHOOL_LEVELS if level in per_level]
+    return hide_small(rows, k)
+
+
+def class_rows(campaign, measures: Measures, school: OrgUnit, k: int) -> list[Row]:
+    """Per class of one school: responses against class size; results hidden under k."""
+    per_class = aggregate([campaign.id], measures, Response.class_group_id, Response.school_id == school.id)
+    query = select(ClassGroup).where(ClassGroup.school_id == school.id).order_by(ClassGroup.grade, ClassGroup.name)
+    grades = set(campaign.grade_list)
+    rows = []
+    for group in db.session.execute(query).scalars():
+        if grades and group.grade not in grades:
+            continue
+        agg = Agg(expected=group.size or 0).add(per_class.get(group.id, Agg()))
+        rows.append(Row(group.name, agg, key=group.id))
+    return hide_small(rows, k)
+
+
+def comparison(campaign, other, node: OrgUnit, level: str | None, orgs_wanted: list[int]) -> dict[int, Agg]:
+    """The other campaign's rolled-up figures for the given org ids (same questionnaire)."""
+    from .campaigns import definition_of
+    schools = campaign_schools(other, subtree(node), level)
+    totals = rolled_up(other, definition_of(other), node, schools, level)
+    return {org_id: totals[org_id] for org_id in orgs_wanted if org_id in totals}
+
+
+def trend(campaigns: list, measures: Measures, node: OrgUnit, level: str | None) -> list[tuple[Any, Agg]]:
+    """Responses and mean score per campaign under ``node``: one query for all campaigns."""
+    per_campaign = aggregate([c.id for c in campaigns], measures, Response.campaign_id,
+                             Response.school_id.in_(school_filter(node, level)))
+    return [(c, per_campaign.get(c.id, Agg())) for c in campaigns]

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import get_registry
-from .campaigns import definition_of
+from .campaigns import definition_of, extra_definition
 from .extensions import db
-from .models import RESPONSE_SUBMITTED, AccessCode, OneTimeToken, RespondentDraft, Response, today
+from .models import RESPONSE_SUBMITTED, AccessCode, Campaign, OneTimeToken, RespondentDraft, Response, today
 from .questionnaire import AnswerError, Definition, check_answers
 from .scoring import ScoreResult, score
 from .storage import response_values, result_values
@@ -33,6 +34,7 @@ class Submitted:
     response_id: int | None
     result: ScoreResult | None
     duplicate: bool = False
+    submission_key: str = ""
 
 
 def digest(secret: str) -> str:
@@ -40,7 +42,11 @@ def digest(secret: str) -> str:
 
 
 def find_code(code: str) -> AccessCode | None:
-    return db.session.execute(select(AccessCode).filter_by(code=code, active=True)).scalar_one_or_none()
+    """The active code with its campaign, version row and school in one query (the student hot path)."""
+    query = (select(AccessCode).filter_by(code=code, active=True)
+             .options(joinedload(AccessCode.campaign).joinedload(Campaign.qversion),
+                      joinedload(AccessCode.school)))
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def new_draft(code: AccessCode, locale: str | None) -> RespondentDraft:
@@ -75,14 +81,19 @@ def redeem_token(code: AccessCode, token: str) -> bool:
     return result.rowcount == 1
 
 
-def save_draft(draft: RespondentDraft, kept: dict[str, Any], page: int) -> None:
-    answers = dict(draft.answers or {})
+def merge_answers(saved: dict | None, kept: dict[str, Any]) -> dict[str, Any]:
+    """The draft's answers with one page's posted values applied (None clears an answer)."""
+    answers = dict(saved or {})
     for item_id, value in kept.items():
         if value is None:
             answers.pop(item_id, None)
         else:
             answers[item_id] = value
-    draft.answers = answers
+    return answers
+
+
+def save_draft(draft: RespondentDraft, kept: dict[str, Any], page: int) -> None:
+    draft.answers = merge_answers(draft.answers, kept)
     draft.page = page
     draft.updated_on = today()
     db.session.commit()
@@ -92,19 +103,23 @@ def already_submitted(draft_id: str) -> bool:
     return db.session.execute(select(Response.id).filter_by(submission_key=digest(draft_id))).first() is not None
 
 
-def submit(draft: RespondentDraft) -> Submitted:
+def submit(draft: RespondentDraft, raw_answers: dict[str, Any] | None = None) -> Submitted:
     """Validate, score and store the response, then delete the draft, in one transaction.
 
-    Raises AnswerError (answers kept) or SubmissionBusy (answers kept)."""
+    ``raw_answers`` defaults to the draft's. Raises AnswerError or SubmissionBusy; the
+    caller then saves the draft, so nothing typed is lost."""
     code = draft.access_code
     campaign = code.campaign
     definition = definition_of(campaign)
-    answers = check_answers(definition, draft.answers or {})
+    raw = draft.answers if raw_answers is None else raw_answers
+    answers, extra = split_answers(definition, extra_definition(campaign, code.school_id), raw or {})
     result = score_answers(definition, answers, code)
     row = {"campaign_id": campaign.id, "qversion_id": campaign.qversion_id, "school_id": code.school_id,
            "class_group_id": code.class_group_id, "grade": code.grade, "status": RESPONSE_SUBMITTED,
            "submitted_on": today(), "submission_key": digest(draft.id),
            **response_values(definition, answers), **result_values(result)}
+    if extra:
+        row["notes"] = {"extra": extra}
     draft_id = draft.id
     for attempt in range(3):
         try:
@@ -112,28 +127,83 @@ def submit(draft: RespondentDraft) -> Submitted:
             return Submitted(response_id, result)
         except IntegrityError:
             db.session.rollback()
-            return Submitted(None, None, duplicate=True)
+            return Submitted(None, None, duplicate=True, submission_key=row["submission_key"])
         except OperationalError as exc:  # SQLite "database is locked" after the busy timeout
             db.session.rollback()
             current_app.logger.warning("submission retry %s: %s", attempt + 1, exc.__class__.__name__)
     raise SubmissionBusy()
 
 
+def split_answers(definition: Definition, extra: Definition | None, raw: dict[str, Any]) -> tuple[dict, dict]:
+    """Check the core answers and the school's own ones separately (raises AnswerError with both)."""
+    errors: dict[str, str] = {}
+    core_raw = {k: v for k, v in raw.items() if k in definition.items}
+    extra_raw = {k: v for k, v in raw.items() if extra is not None and k in extra.items}
+    results = []
+    for part, values in ((definition, core_raw), (extra, extra_raw)):
+        if part is None:
+            results.append({})
+            continue
+        try:
+            results.append(check_answers(part, values))
+        except AnswerError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise AnswerError(errors)
+    return results[0], results[1]
+
+
+def token_counts(code_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per access code: (tokens issued, tokens used)."""
+    if not code_ids:
+        return {}
+    rows = db.session.execute(select(OneTimeToken.access_code_id, OneTimeToken.used, func.count(OneTimeToken.id))
+                              .where(OneTimeToken.access_code_id.in_(code_ids))
+                              .group_by(OneTimeToken.access_code_id, OneTimeToken.used)).all()
+    counts: dict[int, list[int]] = {}
+    for code_id, used, n in rows:
+        pair = counts.setdefault(code_id, [0, 0])
+        pair[0] += n
+        pair[1] += n if used else 0
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+_INSERT_RESPONSE = insert(Response).returning(Response.id)
+_DELETE_DRAFT = delete(RespondentDraft).where(RespondentDraft.id == bindparam("draft_id"))
+
+
 def _insert(row: dict[str, Any], draft_id: str) -> int:
-    response_id = db.session.execute(insert(Response).values(**row).returning(Response.id)).scalar_one()
-    db.session.execute(delete(RespondentDraft).where(RespondentDraft.id == draft_id))
-    db.session.commit()
+    """One transaction: the response in, the draft out.
+
+    Core statements on the session's connection (compiled once per worker, no ORM
+    unit of work), and the request's loaded objects are not expired by this commit:
+    they are still read afterwards (hooks, the redirect) and this transaction does
+    not change them."""
+    session = db.session()
+    connection = session.connection()
+    response_id = connection.execute(_INSERT_RESPONSE, row).scalar_one()
+    connection.execute(_DELETE_DRAFT, {"draft_id": draft_id})
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     return response_id
 
 
-def score_answers(definition: Definition, answers: dict[str, Any], code: AccessCode | None = None) -> ScoreResult:
+def score_answers(definition: Definition, answers: dict[str, Any], code: AccessCode | None = None,
+                  context: dict[str, Any] | None = None) -> ScoreResult:
+    """Score with the plugins' override or the data rule; ``context`` (e.g. a staff form's
+    school facility type) is used when given, else it is taken from the access code's school."""
     registry = get_registry()
     override = registry.hook.score_response(questionnaire=definition, answers=answers)
     if override is not None:
         return override
-    context = {"facility_type": code.school.facility_type} if code is not None else {}
+    if context is None:
+        context = {"facility_type": code.school.facility_type} if code is not None else {}
     return score(definition, answers, methods=registry.scoring_methods, context=context)
 
 
 __all__ = ["AnswerError", "SubmissionBusy", "Submitted", "find_code", "new_draft", "issue_tokens",
-           "redeem_token", "save_draft", "submit", "already_submitted", "score_answers"]
+           "redeem_token", "merge_answers", "save_draft", "submit", "already_submitted", "score_answers", "split_answers",
+           "token_counts"]

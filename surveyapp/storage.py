@@ -109,3 +109,39 @@ def count_submitted(campaign_id: int) -> int:
     return db.session.execute(
         select(func.count(Response.id)).filter_by(campaign_id=campaign_id, status=RESPONSE_SUBMITTED)
     ).scalar() or 0
+
+
+# -- versions stored without a file (e.g. imported by a module's command) -----------------
+
+def newer_stored_versions(registry) -> list[QuestionnaireVersion]:
+    """Stored versions newer than the registered file's version of the same questionnaire.
+
+    A module may store a new version of one of its questionnaires from other data
+    (an imported annex); campaigns can be created on it like on the file's."""
+    newer = []
+    for definition in registry.questionnaires.values():
+        if definition.model.withheld is not None:
+            continue
+        current = db.session.execute(select(QuestionnaireVersion.seq).filter_by(
+            qid=definition.id, content_hash=definition.hash)).scalar()
+        newer += db.session.execute(select(QuestionnaireVersion).where(
+            QuestionnaireVersion.qid == definition.id, QuestionnaireVersion.seq > (current or 0))
+            .order_by(QuestionnaireVersion.seq)).scalars().all()
+    return newer
+
+
+def version_choice(version: QuestionnaireVersion) -> str:
+    """The form value naming one stored version: ``<qid>@<seq>``."""
+    return f"{version.qid}@{version.seq}"
+
+
+def chosen_definition(registry, choice: str) -> Definition:
+    """A questionnaire id (the file's definition) or ``<qid>@<seq>`` (a stored version). KeyError if unknown."""
+    if "@" not in choice:
+        return registry.questionnaires[choice]
+    qid, _, seq = choice.partition("@")
+    version = db.session.execute(select(QuestionnaireVersion).filter_by(
+        qid=qid, seq=int(seq) if seq.isdigit() else -1)).scalar_one_or_none()
+    if version is None or qid not in registry.questionnaires:
+        raise KeyError(choice)
+    return definition_for(version)

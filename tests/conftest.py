@@ -57,7 +57,8 @@ def make_app(tmp_path, postgres_url=None, **overrides):
     url = postgres_url or f"sqlite:///{tmp_path / 'test.sqlite'}"
     config = {"ENV": "testing", "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
               "UPLOAD_FOLDER": str(tmp_path / "uploads"), "EXPORT_FOLDER": str(tmp_path / "exports"),
-              "SERVER_NAME": "surveyapp.test"}
+              "SERVER_NAME": "surveyapp.test",
+              "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}  # fast hashes in tests only
     extra_plugins = overrides.pop("extra_plugins", ())
     config.update(overrides)
     app = create_app(config, extra_plugins=extra_plugins)
@@ -153,3 +154,11 @@ def post(client, url: str, data: dict | None = None, **kwargs):
     data = dict(data or {})
     data.setdefault("csrf_token", csrf_token(client))
     return client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def english(ctx):
+    """Interface messages in English for assertions on their wording (Vietnamese is the default)."""
+    from flask_babel import force_locale
+    with force_locale("en"):
+        yield

@@ -57,12 +57,15 @@ def test_typed_code_is_normalised(client, campaign, world):
 
 
 def test_wrong_and_closed_codes_get_friendly_pages(client, campaign, world):
-    assert "could not find" in client.get("/s/ACDEFH").get_data(as_text=True)
+    assert "Không tìm thấy mã này" in client.get("/s/ACDEFH").get_data(as_text=True)
+    english = client.application.test_client()
+    english.get("/lang/en")
+    assert "could not find" in english.get("/s/ACDEFH").get_data(as_text=True)
     code = code_for(campaign, world.class_a6)
     set_status(campaign, "closed")
     db.session.commit()
     page = client.get(f"/s/{code}")
-    assert page.status_code == 410 and "not open" in page.get_data(as_text=True)
+    assert page.status_code == 410 and "Khảo sát này" in page.get_data(as_text=True)
 
 
 def test_code_guessing_is_rate_limited_per_device(client, campaign):

@@ -105,15 +105,21 @@ def parse_text(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else 1
         raise QuestionnaireError([Problem(filename, line, "(syntax)", str(exc.problem or exc))])
+    except (yaml.YAMLError, RecursionError) as exc:  # e.g. control characters, absurdly deep nesting
+        raise QuestionnaireError([Problem(filename, 1, "(syntax)", _first_line(exc))]) from None
     if node is None:
         raise QuestionnaireError([Problem(filename, 1, "(document)", "the file is empty")])
     try:
         data = _build(node, (), lines)
     except _DuplicateKey as dup:
         raise QuestionnaireError([Problem(filename, dup.line, _field_name(dup.path), dup.message)])
-    except yaml.YAMLError as exc:
-        raise QuestionnaireError([Problem(filename, 1, "(syntax)", str(exc))])
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise QuestionnaireError([Problem(filename, 1, "(syntax)", _first_line(exc))]) from None
     return data, lines
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
 
 
 def _pydantic_problems(exc: ValidationError, filename: str, lines: dict[Path_, int]) -> list[Problem]:

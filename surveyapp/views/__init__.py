@@ -1,16 +1,16 @@
 """Core blueprints and app-wide request hooks."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
-from flask_babel import get_locale
+from flask import Flask, current_app, render_template, request
+from flask_babel import _, get_locale
 from flask_login import current_user
 
 from ..access import has_role
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, campaigns, main, respond, exports
-    for module in (auth, main, admin, campaigns, respond, exports):
+    from . import admin, auth, campaigns, exports, main, reports, respond
+    for module in (auth, main, admin, campaigns, respond, reports, exports):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)
@@ -28,8 +28,12 @@ def _security_headers(response):
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     )
-    if request.path.startswith("/s"):
+    # Pages may hold a student's answers or a signed-in view: shared school computers
+    # must not replay them from the cache. Only static files are cacheable.
+    if request.endpoint != "static":
         headers["Cache-Control"] = "no-store"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 
@@ -41,7 +45,13 @@ def _template_globals() -> dict:
         for items in registry.hook.navigation_items(user=current_user):
             nav.extend(items or [])
         nav.sort(key=lambda item: item.order)
-    return {"registry": registry, "locale": str(get_locale()), "plugin_nav": nav, "has_role": has_role}
+    return {"registry": registry, "locale": str(get_locale()), "plugin_nav": nav, "has_role": has_role,
+            "status_label": status_label}
+
+
+def status_label(status: str) -> str:
+    labels = {"draft": _("draft"), "open": _("open"), "closed": _("closed")}
+    return labels.get(status, status)
 
 
 def _error_page(error):

@@ -145,3 +145,88 @@ def users():
         .where(OrgUnit.id.in_([u.id for u in units])).order_by(OrgUnit.path)).scalars().all()
     return render_template("admin/users.html", assignments=assignments, form=form)
 
+
+
+class EditUnitForm(FlaskForm):
+    name = StringField(validators=[DataRequired(), Length(max=200)])
+    levels = StringField(validators=[Optional(), Length(max=100)])
+    facility_type = StringField(validators=[Optional(), Length(max=40)])
+    enrolment = IntegerField(validators=[Optional()])
+    phone = StringField(validators=[Optional(), Length(max=40)])
+    counsellor = StringField(validators=[Optional(), Length(max=200)])
+    reviewer = SelectField(coerce=int)
+
+
+@bp.route("/orgs/<int:unit_id>", methods=["GET", "POST"])
+@require_role(ADMIN)
+def edit_org(unit_id: int):
+    unit = db.session.get(OrgUnit, unit_id)
+    if not in_scope(current_user, unit, ADMIN):
+        abort(404)
+    form = _label(EditUnitForm(obj=unit, phone=unit.contact.get("phone"), counsellor=unit.contact.get("counsellor"),
+                               reviewer=unit.reviewer_id or 0),
+                  {"name": _("Name"), "levels": _("Levels (comma-separated)"), "facility_type": _("Facility type"),
+                   "enrolment": _("Enrolment"), "phone": _("Phone"), "counsellor": _("Counsellor contact"),
+                   "reviewer": _("Reviewed by")})
+    ancestors = [u for u in db.session.execute(select(OrgUnit).where(OrgUnit.kind != "school")).scalars()
+                 if unit.path.startswith(u.path) and u.id != unit.id]
+    form.reviewer.choices = [(0, _("(the parent unit)"))] + [(u.id, u.name) for u in ancestors]
+    if form.validate_on_submit():
+        unit.name, unit.enrolment = form.name.data, form.enrolment.data
+        unit.levels = ",".join(lvl.strip() for lvl in (form.levels.data or "").split(",") if lvl.strip())
+        unit.facility_type = form.facility_type.data or None
+        unit.contact = {k: v for k, v in {"phone": form.phone.data, "counsellor": form.counsellor.data}.items() if v}
+        unit.reviewer_id = form.reviewer.data or None
+        audit.record("org.update", unit, org_id=unit.id)
+        db.session.commit()
+        flash(_("Unit saved."), "info")
+        return redirect(url_for(".orgs"))
+    return render_template("admin/edit_org.html", unit=unit, form=form)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(choices=[(r, r) for r in ROLES])
+    org = SelectField(coerce=int)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require_role(ADMIN)
+def edit_user(user_id: int):
+    """Add or remove a user's roles and (de)activate the account, within the admin's scope."""
+    user = db.session.get(User, user_id)
+    if user is None or not any(in_scope(current_user, a.org, ADMIN) for a in user.roles):
+        abort(404)
+    form = _label(RoleForm(prefix="role"), {"role": _("Role"), "org": _("Unit")})
+    form.org.choices = [(u.id, ("· " * u.depth) + u.name) for u in units_in_scope(current_user, ADMIN)]
+    action = request.form.get("action")
+    if action == "add" and form.validate_on_submit():
+        _add_role(user, form)
+    elif action in ("remove", "activate", "deactivate") and FlaskForm().validate_on_submit():
+        _change_user(user, action)
+    if request.method == "POST":
+        db.session.commit()
+        return redirect(url_for(".edit_user", user_id=user.id))
+    return render_template("admin/edit_user.html", user=user, form=form, plain=FlaskForm())
+
+
+def _add_role(user: User, form: RoleForm) -> None:
+    org = db.session.get(OrgUnit, form.org.data)
+    if not in_scope(current_user, org, ADMIN):
+        abort(404)
+    if not any(a.role == form.role.data and a.org_id == org.id for a in user.roles):
+        user.roles.append(RoleAssignment(role=form.role.data, org=org))
+        audit.record("user.role_add", user, org_id=org.id, role=form.role.data)
+
+
+def _change_user(user: User, action: str) -> None:
+    if action == "remove":
+        assignment = db.session.get(RoleAssignment, request.form.get("assignment", type=int) or 0)
+        if assignment is None or assignment.user_id != user.id or not in_scope(current_user, assignment.org, ADMIN):
+            abort(404)
+        audit.record("user.role_remove", user, org_id=assignment.org_id, role=assignment.role)
+        db.session.delete(assignment)
+        return
+    if user.id == current_user.id:
+        abort(400)
+    user.active = action == "activate"
+    audit.record("user." + action, user)

@@ -18,6 +18,8 @@ from ..models import User
 
 bp = Blueprint("auth", __name__)
 LOGIN_ATTEMPTS, LOGIN_WINDOW = 10, 15 * 60
+# Failed sign-ins per client address and window: stops one password tried on many accounts.
+LOGIN_ATTEMPTS_PER_ADDRESS = 100
 
 
 class LoginForm(FlaskForm):
@@ -45,6 +47,9 @@ def login():
         if not ratelimit.hit(f"login:{username}", LOGIN_ATTEMPTS, LOGIN_WINDOW):
             flash(_("Too many sign-in attempts for this account. Please wait 15 minutes and try again."), "error")
             return render_template("auth/login.html", form=form), 429
+        if ratelimit.exceeded(_failures_key(), LOGIN_ATTEMPTS_PER_ADDRESS, LOGIN_WINDOW):
+            flash(_("Too many failed sign-ins from this network. Please wait 15 minutes and try again."), "error")
+            return render_template("auth/login.html", form=form), 429
         user = db.session.execute(select(User).filter_by(username=username)).scalar_one_or_none()
         if user and user.active and user.check_password(form.password.data):
             login_user(user, remember=form.remember.data)
@@ -52,11 +57,17 @@ def login():
             audit.record("login", user, user_id=user.id)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        ratelimit.hit(_failures_key(), LOGIN_ATTEMPTS_PER_ADDRESS, LOGIN_WINDOW)
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 
 
+def _failures_key() -> str:
+    return f"login-failures:{request.remote_addr or '-'}"
+
+
 @bp.route("/logout", methods=["POST"])
+@public  # signing out needs no rights (the CSRF token still guards it)
 def logout():
     logout_user()
     flash(_("You have signed out."), "info")

@@ -44,7 +44,8 @@ def start(campaign_id: int):
             abort(404)
         options = ExportOptions(include_raw=request.form.get("include_raw") == "1", locale=str(get_locale()))
         job = queue_export(campaign, org, current_user.id, options)
-        start_in_thread(current_app._get_current_object(), job.id)
+        if current_app.config.get("EXPORT_IN_THREAD", True):  # else `surveyapp export-worker` builds it
+            start_in_thread(current_app._get_current_object(), job.id)
         return redirect(url_for(".status", job_id=job.id))
     return render_template("exports/start.html", campaign=campaign, units=units)
 

@@ -9,15 +9,19 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import _, get_locale
+from sqlalchemy import select
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from .. import get_registry, ratelimit
 from ..access import public
-from ..campaigns import definition_of, normalise_code
+from ..campaigns import definition_of, extra_definition, normalise_code
 from ..extensions import db
 from ..forms import read_section, section_form
-from ..models import RespondentDraft
+from ..models import RespondentDraft, Response
 from ..questionnaire import AnswerError
-from ..respondent import SubmissionBusy, already_submitted, find_code, new_draft, redeem_token, save_draft, submit
+from ..respondent import (SubmissionBusy, already_submitted, digest, find_code, merge_answers, new_draft,
+                          redeem_token, save_draft, submit)
+from ..scoring import ScoreResult
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 GUESSES_PER_DEVICE, GUESSES_PER_ADDRESS, GUESS_WINDOW = 10, 300, 10 * 60
@@ -87,6 +91,10 @@ def start(code: str):
     draft = _draft_for(access)
     campaign = access.campaign
     uses_tokens = bool(campaign.settings.get("tokens"))
+    if draft is None:
+        gate = get_registry().hook.before_answering(campaign=campaign, access_code=access)
+        if gate:
+            return redirect(gate)
     if request.method == "POST":
         if draft is None:
             if uses_tokens and not redeem_token(access, request.form.get("token", "")):
@@ -111,29 +119,44 @@ def page(code: str, number: int):
     draft = _draft_for(access)
     if draft is None:
         return redirect(url_for(".start", code=access.code))
-    definition = definition_of(access.campaign)
-    sections = definition.visible_sections(_known_answers(definition, draft.answers))
-    if not 1 <= number <= len(sections):
-        return redirect(url_for(".page", code=access.code, number=min(max(number, 1), len(sections))))
-    section = sections[number - 1]
+    parts = _parts(access)
+    pages = _pages(parts, draft.answers)
+    if not 1 <= number <= len(pages):
+        return redirect(url_for(".page", code=access.code, number=min(max(number, 1), len(pages))))
+    definition, section = pages[number - 1]
     errors: dict[str, str] = {}
     if request.method == "POST":
         action = request.form.get("action", "next")
         kept, errors = read_section(definition, section, request.form, require=action != "back",
                                     answers=_known_answers(definition, draft.answers))
+        merged = merge_answers(draft.answers, kept)
+        if action != "back" and not errors:
+            pages = _pages(parts, merged)
+            if number == len(pages):
+                # The final page's answers go straight into the response: no draft write first.
+                return _finish(access, draft, kept, number - 1, parts[0], pages)
         save_draft(draft, kept, number - 1)
         if action == "back":
             return redirect(url_for(".page", code=access.code, number=max(number - 1, 1)))
         if not errors:
-            sections = definition.visible_sections(_known_answers(definition, draft.answers))
-            if number < len(sections):
-                return redirect(url_for(".page", code=access.code, number=number + 1))
-            return _finish(access, draft, definition, sections)
+            return redirect(url_for(".page", code=access.code, number=number + 1))
     form = section_form(definition, section, str(get_locale()), draft.answers or {},
                         formdata=request.form if errors else None)
     status = 422 if errors else 200
     return render_template("respond/page.html", access=access, definition=definition, section=section,
-                           form=form, errors=errors, number=number, total=len(sections)), status
+                           form=form, errors=errors, number=number, total=len(pages)), status
+
+
+def _parts(access) -> list:
+    """The campaign's questionnaire, then the school's own questions if it added any."""
+    extra = extra_definition(access.campaign, access.school_id)
+    return [definition_of(access.campaign)] + ([extra] if extra is not None else [])
+
+
+def _pages(parts: list, raw_answers: dict) -> list[tuple]:
+    """(definition, section) for every page currently shown, in order."""
+    return [(part, section) for part in parts
+            for section in part.visible_sections(_known_answers(part, raw_answers))]
 
 
 def _known_answers(definition, raw_answers: dict) -> dict:
@@ -148,28 +171,40 @@ def _known_answers(definition, raw_answers: dict) -> dict:
     return known
 
 
-def _finish(access, draft, definition, sections):
+def _finish(access, draft, kept, page_index, definition, pages):
     try:
-        outcome = submit(draft)
-    except AnswerError as exc:
+        outcome = submit(draft, merge_answers(draft.answers, kept))
+    except (AnswerError, SubmissionBusy) as exc:
+        save_draft(draft, kept, page_index)  # nothing typed is lost
+        if isinstance(exc, SubmissionBusy):
+            flash(_("Many students are sending answers right now. Your answers are saved: please press Send again in a minute."), "warning")
+            return redirect(url_for(".page", code=access.code, number=len(pages)))
         first = next(iter(exc.errors))
-        info = definition.items.get(first)
-        target = next((i for i, s in enumerate(sections, 1) if info and s.id == info.section.id), 1)
+        target = next((i for i, (part, s) in enumerate(pages, 1) if any(it.id == first for it in s.items)), 1)
         flash(_("Some answers still need attention."), "error")
         return redirect(url_for(".page", code=access.code, number=target))
-    except SubmissionBusy:
-        flash(_("Many students are sending answers right now. Your answers are saved: please press Send again in a minute."), "warning")
-        return redirect(url_for(".page", code=access.code, number=len(sections)))
     _remember(access, None)
+    if outcome.duplicate:
+        return _after_stored(access, draft_key=outcome.submission_key)
+    registry = get_registry()
+    response = db.session.get(Response, outcome.response_id)
+    registry.hook.submission_completed(response=response, questionnaire=definition,
+                                       campaign=access.campaign, result=outcome.result)
+    target = registry.hook.after_submit_redirect(response=response, questionnaire=definition,
+                                                 campaign=access.campaign, result=outcome.result)
+    return redirect(target or url_for(".done", code=access.code))
+
+
+def _after_stored(access, draft_key: str):
+    """A re-post of answers already stored: the same next page as the first time (help first)."""
+    response = db.session.execute(select(Response).filter_by(submission_key=draft_key)).scalar_one_or_none()
     target = None
-    if not outcome.duplicate:
-        registry = get_registry()
-        from ..models import Response
-        response = db.session.get(Response, outcome.response_id)
-        registry.hook.submission_completed(response=response, questionnaire=definition,
-                                           campaign=access.campaign, result=outcome.result)
-        target = registry.hook.after_submit_redirect(response=response, questionnaire=definition,
-                                                     campaign=access.campaign, result=outcome.result)
+    if response is not None:
+        result = ScoreResult(total=response.total, band=response.band, risk=response.risk,
+                             needs_review=response.needs_review, outcome=response.outcome)
+        target = get_registry().hook.after_submit_redirect(
+            response=response, questionnaire=definition_of(access.campaign), campaign=access.campaign,
+            result=result)
     return redirect(target or url_for(".done", code=access.code))
 
 
@@ -184,14 +219,30 @@ def done(code: str):
 
 @bp.before_request
 def _resubmission_guard():
-    """A re-posted final page after success (double tap, retry) shows the thank-you page."""
+    """A re-posted final page after success (double tap, retry) gets the same next page."""
     if request.method != "POST" or not request.view_args:
         return None
-    code = request.view_args.get("code")
-    draft_id = session.get("drafts", {}).get(normalise_code(code or ""))
-    if draft_id and db.session.get(RespondentDraft, draft_id) is None and already_submitted(draft_id):
-        access = find_code(normalise_code(code))
-        if access:
-            _remember(access, None)
-        return redirect(url_for(".done", code=normalise_code(code)))
+    code = normalise_code(request.view_args.get("code") or "")
+    draft_id = session.get("drafts", {}).get(code)
+    if draft_id and db.session.get(RespondentDraft, draft_id) is None:
+        return _already_sent(code, draft_id)
     return None
+
+
+def _already_sent(code: str, draft_id: str):
+    access = find_code(code)
+    if access is None or not already_submitted(draft_id):
+        return None if access is not None else redirect(url_for(".start", code=code))
+    _remember(access, None)
+    return _after_stored(access, digest(draft_id))
+
+
+@bp.errorhandler(ObjectDeletedError)
+@bp.errorhandler(StaleDataError)
+def _draft_vanished(_exc):
+    """Two posts of the same final page at once (a double tap): the other request sent the
+    answers and deleted the draft while this one was using it. Show what happened, not a 500."""
+    db.session.rollback()
+    code = normalise_code((request.view_args or {}).get("code", ""))
+    draft_id = session.get("drafts", {}).get(code)
+    return (draft_id and _already_sent(code, draft_id)) or redirect(url_for(".start", code=code))
