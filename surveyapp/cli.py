@@ -274,9 +274,11 @@ def audit_verify_command():
 @click.option("--port", default=5000, type=int)
 def serve_command(host, port):
     """Serve the app (development server; use gunicorn in production, see README)."""
+    from werkzeug.serving import run_simple
     app = create_app()
     click.echo(f"surveyapp on http://{host}:{port}/")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # run_simple, not app.run(): Flask ignores app.run() inside its own CLI commands.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 @cli.command("demo")

@@ -78,3 +78,34 @@ def test_plugins_command_lists_modules_and_questionnaires(run_cli):
     for text in ("safe_school", "school_dialogue", "mental_health", "mental_health.phq_a", "safe_school.tt18_2023",
                  "school_dialogue.dialogue", "[withheld]"):
         assert text in result.output
+
+
+def test_serve_command_really_serves(tmp_path):
+    """`make run` ends in `surveyapp serve`: it must answer HTTP, not return at once."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SURVEYAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite'}"}
+    env.pop("SURVEYAPP_TEST_POSTGRES", None)
+    server = subprocess.Popen([sys.executable, "-c", "from surveyapp.cli import main; main()", "serve",
+                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        body = ""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as reply:
+                    body = reply.read().decode("utf-8")
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                time.sleep(0.2)
+        assert "Đăng nhập" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
