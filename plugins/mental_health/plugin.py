@@ -89,3 +89,11 @@ def register_commands(cli):
 def demo_loaded(department, schools, campaigns, rng):
     from .demo import load
     load(department, schools, campaigns, rng)
+
+
+@hookimpl
+def export_indicators(campaign, org):
+    if campaign.module != MODULE.id:
+        return []
+    from .indicators import indicator_rows
+    return indicator_rows(campaign, org)

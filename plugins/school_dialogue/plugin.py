@@ -64,3 +64,11 @@ def export_sheets(campaign, org, options):
 def demo_loaded(department, schools, campaigns, rng):
     from .demo import load
     load(schools, campaigns, rng)
+
+
+@hookimpl
+def export_indicators(campaign, org):
+    if campaign.module != MODULE.id:
+        return []
+    from .indicators import indicator_rows
+    return indicator_rows(campaign, org)

@@ -1,0 +1,83 @@
+"""Each module supplies its figures to the upward-reporting indicators sheet."""
+from __future__ import annotations
+
+import random
+
+from flask_babel import force_locale
+from openpyxl import load_workbook
+from sqlalchemy import insert
+
+from surveyapp import get_registry
+from surveyapp.campaigns import create_campaign, set_status
+from surveyapp.demo import random_answers
+from surveyapp.export import ExportOptions, build_workbook
+from surveyapp.extensions import db
+from surveyapp.models import RESPONSE_SUBMITTED, Response, today
+from surveyapp.respondent import score_answers
+from surveyapp.storage import response_values, result_values
+
+
+def add_responses(campaign, school, class_group, count, *, outcome=None, seed=1):
+    definition = get_registry().questionnaires[campaign.qversion.qid]
+    rng, rows = random.Random(seed), []
+    for _ in range(count):
+        answers = random_answers(definition, rng)
+        result = score_answers(definition, answers, context={"facility_type": school.facility_type})
+        values = {**response_values(definition, answers), **result_values(result)}
+        if outcome:
+            values["outcome"] = outcome
+        rows.append({"campaign_id": campaign.id, "qversion_id": campaign.qversion_id, "school_id": school.id,
+                     "class_group_id": class_group.id if class_group else None,
+                     "grade": class_group.grade if class_group else None, "status": RESPONSE_SUBMITTED,
+                     "submitted_on": today(), **values})
+    db.session.execute(insert(Response), rows)
+    db.session.commit()
+
+
+def indicator_rows(campaign, org, tmp_path):
+    path = build_workbook(campaign, org, tmp_path / "book.xlsx", ExportOptions(locale="en"))
+    sheet = load_workbook(path)["Indicators"]
+    return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
+
+
+def open_campaign(world, qid):
+    campaign = create_campaign(name=qid, definition=get_registry().questionnaires[qid], owner=world.dept,
+                               scope=[world.dept], user_id=None)
+    set_status(campaign, "open")
+    db.session.commit()
+    return campaign
+
+
+def test_dialogue_participation_is_the_views_sought_indicator(world, tmp_path):
+    campaign = open_campaign(world, "school_dialogue.dialogue")
+    add_responses(campaign, world.school_a, world.class_a6, 12)
+    with force_locale("en"):
+        rows = indicator_rows(campaign, world.dept, tmp_path)
+    expected = 30 + 4 + 25  # class sizes on record in the campaign's scope
+    assert len(rows) == 1 and rows[0][0].startswith("Share of children aged 7 and over")
+    assert rows[0][3] == round(100 * 12 / expected, 1) and rows[0][2] is None       # no confirmed code
+    assert "Unverified" in rows[0][5]
+
+
+def test_safe_school_results_by_level(world, tmp_path):
+    campaign = open_campaign(world, "safe_school.tt18_2023")
+    add_responses(campaign, world.school_a, None, 1, outcome="dat")
+    add_responses(campaign, world.school_b, None, 1, outcome="khong_dat", seed=2)
+    with force_locale("en"):
+        rows = indicator_rows(campaign, world.dept, tmp_path)
+    assert [(r[0].split(" — ")[-1], r[3]) for r in rows] == [("THCS", 50.0)]
+
+
+def test_counselling_requests_by_topic_are_counts_with_suppression(world, tmp_path):
+    from plugins.mental_health.models import Case
+    campaign = open_campaign(world, "mental_health.phq8")
+    for topic, n in (("study", 6), ("family", 2), ("feelings", 7)):
+        db.session.add_all([Case(school_id=world.school_a.id, topic=topic, source="self_referral",
+                                 anonymous=True) for _ in range(n)])
+    db.session.commit()
+    with force_locale("en"):
+        rows = {r[0].split(" — ")[-1]: r[3] for r in indicator_rows(campaign, world.dept, tmp_path)}
+    assert rows["School work and exams"] == 6 or rows["Feelings and worries"] == 7
+    hidden = [value for value in rows.values() if not isinstance(value, (int, float))]
+    assert len(hidden) == 2          # family (2) and, complementary, the next smallest
+    assert "Family" in rows and isinstance(rows["Family"], str)
