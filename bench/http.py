@@ -156,8 +156,12 @@ def wrk(port: int, seconds: float, lines: list[tuple[str, str, str]] | None, tag
 
 
 def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    """wrk prints latencies as 850.00us, 12.34ms, 1.20s or 1.05m."""
+    match = re.match(r"([\d.]+)(us|ms|s|m)\b", text.strip())
+    if match is None:
+        raise ValueError(f"unreadable wrk latency {text!r}")
+    value, unit = match.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def parse_wrk(out: str) -> dict:
@@ -165,8 +169,8 @@ def parse_wrk(out: str) -> dict:
     done = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rate, "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
-            "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)), "requests": done,
+    return {"rps": rate, "p50_ms": _ms(re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE).group(1)),
+            "p99_ms": _ms(re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE).group(1)), "requests": done,
             "non_2xx_3xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
 
 
