@@ -20,6 +20,8 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=SIZES, default="small")
     parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {','.join(ALL)}")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--pg", action="store_true",
+                        help="also PostgreSQL at size small (medium and full always run both databases)")
     parser.add_argument("--pg-url", help="use this PostgreSQL server (its database is dropped and recreated)")
     parser.add_argument("--keep-pg", action="store_true", help="leave the private bench cluster running")
     parser.add_argument("--out", type=Path, default=OUT)
@@ -29,7 +31,9 @@ def main(argv=None) -> int:
     results: list[Result] = []
     started_pg = False
     pg_url = args.pg_url
-    if not args.no_pg and not pg_url:
+    # `small` is the quick check (under a minute): SQLite only unless --pg is given.
+    wants_pg = not args.no_pg and (args.pg or size.name != "small")
+    if wants_pg and not pg_url:
         pg_url, started_pg = pg_start(), True
     try:
         backends = [("sqlite", None)] + ([("pg", pg_url)] if pg_url else [])
