@@ -44,7 +44,7 @@ def main(argv=None) -> int:
             pg_stop()
     total = time.perf_counter() - started
     write(results, size.name, total, args.out)
-    print_table(results, total)
+    print_table(results, total, args.out)
     return 0
 
 
@@ -95,7 +95,7 @@ def _fmt(value) -> str:
     return f"{value:,.3f}" if isinstance(value, float) and value < 100 else f"{value:,.0f}"
 
 
-def print_table(results: list[Result], total: float) -> None:
+def print_table(results: list[Result], total: float, out: Path = OUT) -> None:
     head = f"{'benchmark':<22} {'size':<6} {'platform':>12} {'limit':>12} {'unit':<22} {'ratio':>7} {'RSS MiB':>8}  target"
     print(head)
     print("-" * len(head))
@@ -103,7 +103,7 @@ def print_table(results: list[Result], total: float) -> None:
         mark = {True: "met", False: "MISSED", None: "-"}[r.met]
         print(f"{r.name:<22} {r.size:<6} {_fmt(r.platform):>12} {_fmt(r.limit):>12} {r.unit:<22} "
               f"{_fmt(r.ratio):>7} {_fmt(r.peak_rss_mib):>8}  {mark}: {r.target}")
-    print(f"\ntotal {total:.1f} s; results in {OUT}")
+    print(f"\ntotal {total:.1f} s; results in {out}")
 
 
 if __name__ == "__main__":
