@@ -131,7 +131,8 @@ def test_indicators_sheet_prints_only_confirmed_codes(tmp_path, postgres_url):
         db.session.remove()
     header, rows = _table(book["Indicators"])
     assert header == ("Indicator", "Appendix", "Code", "Value", "Unit", "Status", "Note")
-    first, second, third = rows
+    first, second, third, from_module = rows   # the last one: the real school_dialogue plugin's figure
+    assert "aged 7 and over" in from_module["Indicator"] and "responses / expected" in from_module["Note"]
     assert not first["Indicator"].startswith("Tỷ lệ")  # the catalogue's name, in the workbook's language
     assert "aged 7 and over" in first["Indicator"] and first["Code"] is None and "Unverified" in first["Status"]
     assert first["Value"] == pytest.approx(38 / 194 * 100)
