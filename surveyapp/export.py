@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 import xlsxwriter
-from flask import current_app
 from flask_babel import _
 from sqlalchemy import select
 

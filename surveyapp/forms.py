@@ -5,7 +5,6 @@ from typing import Any
 
 from flask_babel import _
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from wtforms import IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField, widgets
 
 from .questionnaire import Definition, check_value
@@ -97,7 +96,3 @@ def _plain_error(message: str) -> str:
     if "whole number" in message or "between" in message:
         return _("Please enter a whole number in the allowed range.")
     return _("Please choose one of the answers shown.")
-
-
-def required_mark(item) -> Markup:
-    return Markup(' <span aria-hidden="true">*</span>') if item.required else Markup("")

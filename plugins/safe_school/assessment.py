@@ -23,7 +23,7 @@ from surveyapp.questionnaire.schema import CRITERION_NOT_MET, TEXT_TYPES
 from surveyapp.respondent import score_answers
 from surveyapp.storage import answers_of, definition_for, result_values
 
-from .models import DRAFT, EDITABLE, RECOGNISED, REFUSED, RETURNED, SUBMITTED, Assessment, AssessmentEvent
+from .models import DRAFT, RECOGNISED, REFUSED, RETURNED, SUBMITTED, Assessment, AssessmentEvent
 from .sets import reviewer_of
 
 PLAN_FIELDS = ("action", "owner", "due")
@@ -69,10 +69,6 @@ def answers(assessment: Assessment) -> dict[str, Any]:
 def notes(response: Response) -> dict[str, dict]:
     stored = response.notes or {}
     return {"comments": dict(stored.get("comments") or {}), "plans": dict(stored.get("plans") or {})}
-
-
-def scored_items(definition: Definition) -> list[str]:
-    return [i for i, info in definition.items.items() if info.item.type not in TEXT_TYPES]
 
 
 def plan_complete(plan: Optional[dict]) -> bool:

@@ -27,10 +27,6 @@ def applies(qid: str, school: OrgUnit) -> bool:
     return school.kind == "school" and (levels is None or bool(set(levels) & set(school.level_list)))
 
 
-def sets_for(school: OrgUnit) -> list[str]:
-    return [qid for qid in SET_LEVELS if applies(qid, school)]
-
-
 def reviewer_of(school: OrgUnit) -> OrgUnit | None:
     """The school's configured reviewer, else the nearest unit above it."""
     if school.reviewer is not None and school.reviewer.id != school.id:

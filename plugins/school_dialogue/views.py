@@ -23,13 +23,6 @@ LOOKUPS_PER_DEVICE, LOOKUP_WINDOW = 10, 10 * 60
 TEAM_ROLES = (ADMIN, COUNSELLOR)
 
 
-@bp.after_request
-def _no_store(response):
-    if request.path.startswith("/school_dialogue/box"):
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _device() -> str:
     if "device" not in session:
         session["device"] = secrets.token_urlsafe(12)

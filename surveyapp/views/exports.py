@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
-from flask_babel import _, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import audit

@@ -1,7 +1,7 @@
 """The signed-in home page: what this user can do, within their scope."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
