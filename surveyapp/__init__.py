@@ -75,6 +75,8 @@ def _init_database(app: Flask) -> None:
     if uri.startswith("sqlite"):
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        # A file database has no server connection to go stale: no ping per checkout.
+        options["pool_pre_ping"] = False
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     app.extensions["surveyapp_migration_dirs"] = plugin_migration_dirs(app.extensions["surveyapp"].pm)

@@ -62,31 +62,34 @@ def _display_value(definition: Definition, item_id: str, value: Any) -> Any:
 
 
 def read_section(definition: Definition, section: Section, formdata, *, require: bool,
-                 answers: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Read one section's posted values: (values to keep, errors by item id).
+                 answers: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """Read one section's posted values: (values to keep, errors by item id, known answers).
 
-    Every value typed is kept, valid or not, so nothing is lost when the page
-    is shown again with its errors."""
+    Every value typed is kept, valid or not, so nothing is lost when the page is shown
+    again with its errors. ``answers`` are the stored-form answers known so far; the
+    third result is them with this section's valid values applied (what drives show_if)."""
     kept: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    merged = dict(answers)
+    known = dict(answers)
     for item in section.items:
         raw = formdata.getlist(item.id) if item.type == "multi_choice" else formdata.get(item.id)
         if item.type == "multi_choice":
             raw = [v for v in raw if v != ""]
-        kept[item.id] = raw if not is_blank(raw) else None
+        known.pop(item.id, None)
         if is_blank(raw):
+            kept[item.id] = None
             continue
+        kept[item.id] = raw
         try:
-            merged[item.id] = check_value(definition, item.id, raw)
+            known[item.id] = check_value(definition, item.id, raw)
         except ValueError as exc:
             errors[item.id] = _plain_error(str(exc))
     if require:
-        visible = definition.visible_items({k: v for k, v in merged.items() if v is not None})
+        visible = definition.visible_items(known)
         for item in section.items:
             if item.id in visible and item.required and kept.get(item.id) is None and item.id not in errors:
                 errors[item.id] = _("Please answer this question.")
-    return kept, errors
+    return kept, errors, known
 
 
 def _plain_error(message: str) -> str:

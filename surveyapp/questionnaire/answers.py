@@ -41,7 +41,7 @@ def check_value(definition: Definition, item_id: str, value: Any) -> Any:
         return text
     if item.type == "multi_choice":
         chosen = value if isinstance(value, list) else [value]
-        allowed = {o.value for o in info.options}
+        allowed = info.allowed_values
         mask = 0
         for choice in chosen:
             number = _as_int(choice)
@@ -55,7 +55,7 @@ def check_value(definition: Definition, item_id: str, value: Any) -> Any:
         if not low <= number <= high:
             raise ValueError(f"must be between {low} and {high}")
         return number
-    allowed = {o.value for o in info.options}
+    allowed = info.allowed_values
     if number not in allowed:
         if item.type == "criterion" and number == CRITERION_NA:
             raise ValueError("'not applicable' is not allowed for this criterion")

@@ -32,6 +32,10 @@ class ItemInfo:
     slot: Optional[int]     # 1-based column number for numeric answers, None for text
     options: list[Option]
 
+    @cached_property
+    def allowed_values(self) -> frozenset[int]:
+        return frozenset(o.value for o in self.options)
+
 
 class Definition:
     """Wraps the schema model; built once per file or per stored version."""

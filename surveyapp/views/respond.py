@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import _, get_locale
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from .. import get_registry, ratelimit
@@ -18,7 +18,7 @@ from ..campaigns import definition_of, extra_definition, normalise_code
 from ..extensions import db
 from ..forms import read_section, section_form
 from ..models import RespondentDraft, Response
-from ..questionnaire import AnswerError
+from ..questionnaire import AnswerError, check_value
 from ..respondent import (SubmissionBusy, already_submitted, digest, find_code, merge_answers, new_draft,
                           redeem_token, save_draft, submit)
 from ..scoring import ScoreResult
@@ -120,18 +120,18 @@ def page(code: str, number: int):
     if draft is None:
         return redirect(url_for(".start", code=access.code))
     parts = _parts(access)
-    pages = _pages(parts, draft.answers)
+    known = _known_answers(parts, draft.answers)
+    pages = _pages(parts, known)
     if not 1 <= number <= len(pages):
         return redirect(url_for(".page", code=access.code, number=min(max(number, 1), len(pages))))
     definition, section = pages[number - 1]
     errors: dict[str, str] = {}
     if request.method == "POST":
         action = request.form.get("action", "next")
-        kept, errors = read_section(definition, section, request.form, require=action != "back",
-                                    answers=_known_answers(definition, draft.answers))
-        merged = merge_answers(draft.answers, kept)
+        kept, errors, known = read_section(definition, section, request.form, require=action != "back",
+                                           answers=known)
         if action != "back" and not errors:
-            pages = _pages(parts, merged)
+            pages = _pages(parts, known)
             if number == len(pages):
                 # The final page's answers go straight into the response: no draft write first.
                 return _finish(access, draft, kept, number - 1, parts[0], pages)
@@ -153,20 +153,22 @@ def _parts(access) -> list:
     return [definition_of(access.campaign)] + ([extra] if extra is not None else [])
 
 
-def _pages(parts: list, raw_answers: dict) -> list[tuple]:
+def _pages(parts: list, known: dict) -> list[tuple]:
     """(definition, section) for every page currently shown, in order."""
-    return [(part, section) for part in parts
-            for section in part.visible_sections(_known_answers(part, raw_answers))]
+    return [(part, section) for part in parts for section in part.visible_sections(known)]
 
 
-def _known_answers(definition, raw_answers: dict) -> dict:
-    """Stored-form values for the answers that are valid so far (drives show_if)."""
-    from ..questionnaire import check_value
+def _known_answers(parts: list, raw_answers: dict | None) -> dict:
+    """Stored-form values of the answers that are valid so far, over every part (drives
+    show_if). Item ids are unique across parts: a school's own ids are reserved apart."""
     known = {}
     for item_id, value in (raw_answers or {}).items():
+        part = next((p for p in parts if item_id in p.items), None)
+        if part is None:
+            continue
         try:
-            known[item_id] = check_value(definition, item_id, value)
-        except (ValueError, KeyError):
+            known[item_id] = check_value(part, item_id, value)
+        except ValueError:
             continue
     return known
 
@@ -187,7 +189,7 @@ def _finish(access, draft, kept, page_index, definition, pages):
     if outcome.duplicate:
         return _after_stored(access, draft_key=outcome.submission_key)
     registry = get_registry()
-    response = db.session.get(Response, outcome.response_id)
+    response = outcome.response
     registry.hook.submission_completed(response=response, questionnaire=definition,
                                        campaign=access.campaign, result=outcome.result)
     target = registry.hook.after_submit_redirect(response=response, questionnaire=definition,
@@ -217,6 +219,9 @@ def done(code: str):
     return render_template("respond/done.html", access=access, school=access.school)
 
 
+_DRAFT = select(RespondentDraft).where(RespondentDraft.id == bindparam("id"))
+
+
 @bp.before_request
 def _resubmission_guard():
     """A re-posted final page after success (double tap, retry) gets the same next page."""
@@ -224,7 +229,12 @@ def _resubmission_guard():
         return None
     code = normalise_code(request.view_args.get("code") or "")
     draft_id = session.get("drafts", {}).get(code)
-    if draft_id and db.session.get(RespondentDraft, draft_id) is None:
+    if not draft_id:
+        return None
+    # Kept on g: the session's identity map holds the draft only weakly, and the view
+    # asks for it again (a second SELECT otherwise).
+    g.respondent_draft = db.session.execute(_DRAFT, {"id": draft_id}).scalar_one_or_none()
+    if g.respondent_draft is None:
         return _already_sent(code, draft_id)
     return None
 
