@@ -59,7 +59,11 @@ def before_answering(campaign: Any, access_code: Any) -> str | None:
 
 @hookspec
 def submission_completed(response: Any, questionnaire: Any, campaign: Any, result: Any) -> None:
-    """React to a response after it is committed (alerts, notifications). Returns nothing."""
+    """React to a response after it is committed (alerts, notifications). Returns nothing.
+
+    ``response`` is the stored ``Response``, read from the database on first attribute
+    access (a submission whose hooks do not look at it costs no second read); ``result``
+    holds its scores."""
 
 
 @hookspec(firstresult=True)

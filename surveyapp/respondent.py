@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from werkzeug.local import LocalProxy
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import get_registry
@@ -140,7 +140,7 @@ def submit(draft: RespondentDraft, raw_answers: dict[str, Any] | None = None) ->
     for attempt in range(3):
         try:
             response_id = _insert(row, draft_id)
-            return Submitted(response_id, result, response=_stored_response(response_id, row))
+            return Submitted(response_id, result, response=_stored_response(response_id))
         except IntegrityError:
             db.session.rollback()
             return Submitted(None, None, duplicate=True, submission_key=row["submission_key"])
@@ -207,17 +207,16 @@ def _insert(row: dict[str, Any], draft_id: str) -> int:
     return response_id
 
 
-def _stored_response(response_id: int, row: dict[str, Any]) -> Response:
-    """The row just inserted as a persistent object, without reading it back: the values
-    we inserted (answer slots aside) are set, any other attribute loads on first use."""
-    response = Response(id=response_id, **{k: v for k, v in row.items() if not _is_slot(k)})
-    make_transient_to_detached(response)
-    db.session.add(response)
-    return response
+def _stored_response(response_id: int) -> Response:
+    """The row just inserted, read back only if a hook uses it (most submissions need no
+    second read): a proxy that loads it on first attribute access."""
+    loaded: list[Response] = []
 
-
-def _is_slot(column: str) -> bool:
-    return column[0] == "v" and column[1:].isdigit()
+    def load() -> Response:
+        if not loaded:
+            loaded.append(db.session.get(Response, response_id))
+        return loaded[0]
+    return LocalProxy(load)
 
 
 def score_answers(definition: Definition, answers: dict[str, Any], code: AccessCode | None = None,
