@@ -9,7 +9,7 @@ import secrets
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import _, get_locale
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from .. import get_registry, ratelimit
@@ -19,8 +19,8 @@ from ..extensions import db
 from ..forms import read_section, section_form
 from ..models import RespondentDraft, Response
 from ..questionnaire import AnswerError, check_value
-from ..respondent import (SubmissionBusy, already_submitted, digest, find_code, merge_answers, new_draft,
-                          redeem_token, save_draft, submit)
+from ..respondent import (SubmissionBusy, already_submitted, digest, find_code, find_code_and_draft,
+                          merge_answers, new_draft, redeem_token, save_draft, submit)
 from ..scoring import ScoreResult
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
@@ -43,7 +43,9 @@ def _guess_allowed() -> bool:
 
 def _open_code(code_text: str):
     """The access code and its campaign, or a friendly page saying why not."""
-    code = find_code(normalise_code(code_text))
+    normalised = normalise_code(code_text)
+    found = g.pop("found_code", None)  # already loaded with the draft by the guard
+    code = found[1] if found and found[0] == normalised else find_code(normalised)
     if code is None:
         if not _guess_allowed():
             return None, (render_template("respond/message.html", kind="limited"), 429)
@@ -219,9 +221,6 @@ def done(code: str):
     return render_template("respond/done.html", access=access, school=access.school)
 
 
-_DRAFT = select(RespondentDraft).where(RespondentDraft.id == bindparam("id"))
-
-
 @bp.before_request
 def _resubmission_guard():
     """A re-posted final page after success (double tap, retry) gets the same next page."""
@@ -231,9 +230,10 @@ def _resubmission_guard():
     draft_id = session.get("drafts", {}).get(code)
     if not draft_id:
         return None
-    # Kept on g: the session's identity map holds the draft only weakly, and the view
-    # asks for it again (a second SELECT otherwise).
-    g.respondent_draft = db.session.execute(_DRAFT, {"id": draft_id}).scalar_one_or_none()
+    # One query for the code and the draft; both kept on g for the view (the session's
+    # identity map holds them only weakly, so the view would load them again).
+    access, g.respondent_draft = find_code_and_draft(code, draft_id)
+    g.found_code = (code, access)
     if g.respondent_draft is None:
         return _already_sent(code, draft_id)
     return None
