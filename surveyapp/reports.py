@@ -6,7 +6,9 @@ shapes the few hundred or thousand result rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import mul
 from typing import Any, Iterable
+from weakref import WeakKeyDictionary
 
 from flask import current_app
 from sqlalchemy import case, func, select
@@ -16,6 +18,7 @@ from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response, slot_colu
 from .questionnaire import Definition
 
 SUPPRESSED = None  # a suppressed figure; renderers show a mark, never an empty cell
+MEAN_TYPES = ("likert", "single_choice", "yes_no")  # items whose option values are on a scale
 
 
 @dataclass
@@ -100,23 +103,38 @@ def count_if(condition):
     return func.count().filter(condition)
 
 
-def distributions(campaign_id: int, definition: Definition, group_column=None,
-                  where=None) -> dict[Any, dict[str, Distribution]]:
-    """Option counts for every choice item, per group, in ONE scan of the campaign's rows."""
-    columns, labels = [], []
+_COUNT_COLUMNS: "WeakKeyDictionary[Definition, tuple[list, list[tuple]]]" = WeakKeyDictionary()
+
+
+def _count_columns(definition: Definition) -> tuple[list, list[tuple]]:
+    """The aggregate columns of every choice item and how to read them back, built once per
+    definition: building ~180 expressions costs more than SQLAlchemy's cached compile."""
+    cached = _COUNT_COLUMNS.get(definition)
+    if cached is not None:
+        return cached
+    columns, plan = [], []
     for item_id, info in definition.items.items():
         if info.slot is None or info.item.type == "number":
             continue
         column = slot_column(info.slot)
+        values = tuple(option.value for option in info.options)
+        at = len(columns) + 1  # its place in a result row, after the group key
+        plan.append((item_id, at, at + 1 + len(values), values, info.item.type in MEAN_TYPES))
         columns.append(func.count(column))
-        labels.append((item_id, None))
-        for option in info.options:
+        for value in values:
             if info.item.type == "multi_choice":
-                hit = column.op("&")(1 << option.value) != 0
+                hit = column.op("&")(1 << value) != 0
             else:
-                hit = column == option.value
+                hit = column == value
             columns.append(count_if(hit))
-            labels.append((item_id, option.value))
+    _COUNT_COLUMNS[definition] = columns, plan
+    return columns, plan
+
+
+def distributions(campaign_id: int, definition: Definition, group_column=None,
+                  where=None) -> dict[Any, dict[str, Distribution]]:
+    """Option counts for every choice item, per group, in ONE scan of the campaign's rows."""
+    columns, plan = _count_columns(definition)
     if not columns:
         return {}
     group = group_column if group_column is not None else Response.campaign_id
@@ -124,17 +142,12 @@ def distributions(campaign_id: int, definition: Definition, group_column=None,
     if where is not None:
         query = query.where(where)
     result: dict[Any, dict[str, Distribution]] = {}
-    for row in db.session.execute(query.group_by(group)).all():
+    for row in db.session.execute(query.group_by(group)):
         per_item: dict[str, Distribution] = {}
-        for (item_id, value), figure in zip(labels, row[1:]):
-            if value is None:
-                per_item[item_id] = Distribution(item_id, int(figure or 0))
-            else:
-                per_item[item_id].counts[value] = int(figure or 0)
-        for dist in per_item.values():
-            info = definition.items[dist.item_id]
-            if info.item.type in ("likert", "single_choice", "yes_no") and dist.n:
-                dist.mean = sum(v * c for v, c in dist.counts.items()) / dist.n
+        for item_id, at, stop, values, scaled in plan:
+            n, counts = row[at], dict(zip(values, row[at + 1:stop]))  # counts: never NULL
+            mean = sum(map(mul, counts, counts.values())) / n if scaled and n else None
+            per_item[item_id] = Distribution(item_id, n, counts, mean)
         result[row[0]] = per_item
     return result
 
