@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from weakref import WeakKeyDictionary
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from .extensions import db
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response, slot_column
@@ -244,8 +244,8 @@ class Agg:
 
 def _agg_columns(measures: Measures) -> list:
     columns = [func.count(Response.id), func.sum(Response.total), func.count(Response.total)]
-    columns += [func.sum(case((Response.band == key, 1), else_=0)) for key, _label in measures.bands]
-    columns += [func.sum(case((Response.outcome == key, 1), else_=0)) for key, _label in measures.outcomes]
+    columns += [count_if(Response.band == key) for key, _label in measures.bands]
+    columns += [count_if(Response.outcome == key) for key, _label in measures.outcomes]
     for key, _label in measures.scales:
         score = Response.scores[(key, "score")].as_float()
         columns += [func.sum(score), func.count(score)]
