@@ -37,7 +37,12 @@ class Distribution:
     item_id: str
     n: int
     counts: dict[int, int] = field(default_factory=dict)
-    mean: float | None = None
+    scaled: bool = False  # option values on a scale (likert, single choice, yes/no): it has a mean
+
+    @property
+    def mean(self) -> float | None:
+        # on demand: a breakdown by school makes thousands of these and reads few means
+        return sum(map(mul, self.counts, self.counts.values())) / self.n if self.scaled and self.n else None
 
 
 def min_group_size(free_text: bool = False) -> int:
@@ -145,9 +150,8 @@ def distributions(campaign_id: int, definition: Definition, group_column=None,
     for row in db.session.execute(query.group_by(group)):
         per_item: dict[str, Distribution] = {}
         for item_id, at, stop, values, scaled in plan:
-            n, counts = row[at], dict(zip(values, row[at + 1:stop]))  # counts: never NULL
-            mean = sum(map(mul, counts, counts.values())) / n if scaled and n else None
-            per_item[item_id] = Distribution(item_id, n, counts, mean)
+            # counts are never NULL
+            per_item[item_id] = Distribution(item_id, row[at], dict(zip(values, row[at + 1:stop])), scaled)
         result[row[0]] = per_item
     return result
 
