@@ -5,13 +5,13 @@ import random
 import re
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 
 from conftest import login, make_app
 from surveyapp.extensions import db
-from surveyapp.models import OrgUnit
+from surveyapp.models import RESPONSE_SUBMITTED, OrgUnit, Response, slot_column
 from surveyapp.orgs import add_unit
-from surveyapp.reports import ReportSection, build_dashboard
+from surveyapp.reports import MEAN_TYPES, ReportSection, build_dashboard, distributions
 from test_reports_world import ReportWorld, add_responses, rworld, sql_figures  # noqa: F401
 
 
@@ -57,6 +57,34 @@ def test_level_filter_keeps_only_that_level(rworld):
     assert sum(d.n for d in board.items.values()) > 0
     levels = {row.key: row for row in build_dashboard(rworld.campaign, rworld.definition, rworld.dept).levels}
     assert levels["thcs"].agg.n == 31 and levels["tieu_hoc"].agg.n == 7
+
+
+def test_filtered_counts_equal_a_count_of_the_rows(rworld):
+    """The COUNT(*) FILTER aggregates (option counts incl. multi-choice bits, bands) on this database."""
+    w = rworld
+    items = {i: info for i, info in w.definition.items.items() if info.slot and info.item.type != "number"}
+    assert {info.item.type for info in items.values()} >= {"likert", "single_choice", "multi_choice", "yes_no"}
+    slots = [slot_column(info.slot) for info in items.values()]
+    rows = db.session.execute(select(Response.school_id, Response.band, *slots).where(
+        Response.campaign_id == w.campaign.id, Response.status == RESPONSE_SUBMITTED)).all()
+    per_school = distributions(w.campaign.id, w.definition, group_column=Response.school_id)
+    assert set(per_school) == {row[0] for row in rows}
+    for school_id, got in per_school.items():
+        mine = [row[2:] for row in rows if row[0] == school_id]
+        for at, (item_id, info) in enumerate(items.items()):
+            answers = [row[at] for row in mine if row[at] is not None]
+            multi = info.item.type == "multi_choice"
+            counts = {o.value: sum(1 for a in answers if (a & (1 << o.value) if multi else a == o.value))
+                      for o in info.options}
+            assert (got[item_id].n, got[item_id].counts) == (len(answers), counts), item_id
+            if info.item.type in MEAN_TYPES and answers:
+                assert got[item_id].mean == pytest.approx(sum(answers) / len(answers))
+    ticked = [sum(got[i].counts.values()) for got in per_school.values()
+              for i, info in items.items() if info.item.type == "multi_choice"]
+    assert sum(ticked) > 0
+    board = build_dashboard(w.campaign, w.definition, w.dept)
+    bands = {key: sum(1 for row in rows if row[1] == key) for key, _label in board.measures.bands}
+    assert board.total.bands == bands and sum(bands.values()) > 0
 
 
 def test_page_shows_note_figures_charts_and_drill_down(client, rworld):
