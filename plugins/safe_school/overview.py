@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
 from surveyapp.campaigns import schools_in
 from surveyapp.extensions import db
 from surveyapp.models import RESPONSE_SUBMITTED, Campaign, OrgUnit, QuestionnaireVersion, Response
 from surveyapp.questionnaire.schema import CRITERION_NOT_MET
+from surveyapp.reports import count_if
 from surveyapp.storage import answers_of, definition_for
 
 from . import assessment as flow
@@ -90,8 +91,7 @@ def most_unmet(campaign: Campaign, school_ids: list[int], limit: int = 10) -> li
     criteria = [info for info in definition.items.values() if info.item.type == "criterion" and info.slot]
     if not criteria:
         return []
-    sums = [func.sum(case((getattr(Response, f"v{info.slot}") == CRITERION_NOT_MET, 1), else_=0))
-            for info in criteria]
+    sums = [count_if(getattr(Response, f"v{info.slot}") == CRITERION_NOT_MET) for info in criteria]
     row = db.session.execute(select(*sums).where(
         Response.campaign_id == campaign.id, Response.qversion_id == campaign.qversion_id,
         Response.status == RESPONSE_SUBMITTED, Response.school_id.in_(school_ids))).one()

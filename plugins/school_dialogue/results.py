@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from surveyapp.campaigns import campaign_classes
 from surveyapp.extensions import db
 from surveyapp.models import ClassGroup, OrgUnit, Response
-from surveyapp.reports import counts_by, min_group_size, submitted, suppressed_keys
+from surveyapp.reports import count_if, counts_by, min_group_size, submitted, suppressed_keys
 
 SKIP_SCALES = ("bullying_kinds",)
 BULLYING_ITEMS = ("bully_physical", "bully_verbal", "bully_exclusion", "bully_online", "witnessed")
@@ -75,7 +75,7 @@ def bullying_shares(campaign, definition, where=None) -> dict[str, tuple[int, fl
     columns = []
     for item_id, slot in slots.items():
         column = getattr(Response, f"v{slot}")
-        columns += [func.count(column), func.sum(case((column > 0, 1), else_=0))]
+        columns += [func.count(column), count_if(column > 0)]
     query = select(*columns).where(submitted(campaign.id))
     if where is not None:
         query = query.where(where)
