@@ -451,7 +451,9 @@ def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:
              .where(Response.campaign_id == campaign.id, Response.status == RESPONSE_SUBMITTED,
                     OrgUnit.path.startswith(org.path))
              .order_by(Response.id).execution_options(yield_per=5000))
-    for row in db.session.execute(query):
+    # Core rows on the session's own connection (same transaction): the ORM layer adds nothing here
+    # but per-row work. yield_per streams in batches (a server-side cursor on PostgreSQL).
+    for row in db.session.connection().execute(query):
         yield list(row)
 
 
