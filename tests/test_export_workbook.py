@@ -1,8 +1,11 @@
 """The campaign workbook read back with openpyxl: sheets, headers, values = SQL, charts, safety, split."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask_babel import force_locale
+from markupsafe import Markup
 from openpyxl import load_workbook
 
 from surveyapp import export
@@ -112,6 +115,52 @@ def test_raw_rows_split_before_the_row_limit(rworld, tmp_path, monkeypatch):
     sizes = [book[name].max_row - 1 for name in parts]
     assert sizes == [11, 11, 11, 5] and sum(sizes) == 38
     assert all(book[name]["A1"].value == "School code" for name in parts)
+
+
+class PluginValue:
+    """A value of no type the writer knows: it must come out as its text, never as a formula."""
+
+    def __str__(self) -> str:
+        return "=cmd|' /C calc'!A0"
+
+
+MIXED_COLUMNS = [export.Column("Text"), export.Column("Int", "int"), export.Column("Float", "float"),
+                 export.Column("Share", "percent"), export.Column("Date", "date"), export.Column("Other", "other")]
+MIXED_ROWS = [
+    ["=1+1", 7, 2.5, 0.25, dt.date(2024, 5, 17), "x"],          # each column's own type: the fast path
+    [None, None, None, None, None, None],
+    [export.SUPPRESSED] * 6,
+    [3, 7.5, 2, True, dt.datetime(2024, 5, 17, 8, 30), 4],     # other types go through write_cell
+    [Markup("<b>"), "12", "=SUM(A1:A2)", False, "2024-05-17", PluginValue()],
+]
+
+
+def _data_cells(path):
+    sheet = load_workbook(path).worksheets[0]
+    return [[(c.value, c.data_type, c.number_format, bool(c.font.i)) for c in row]
+            for row in sheet.iter_rows(min_row=2, max_col=len(MIXED_COLUMNS))]
+
+
+def test_typed_columns_write_every_cell_as_write_cell_does(english, tmp_path):
+    fast = export.WorkbookWriter(tmp_path / "fast.xlsx")
+    fast.add_sheet(export.SheetSpec("Mixed", MIXED_COLUMNS, MIXED_ROWS))
+    fast.close()
+    reference = export.WorkbookWriter(tmp_path / "reference.xlsx")
+    sheet = reference.book.add_worksheet("Mixed")
+    for r, row in enumerate(MIXED_ROWS, start=1):
+        for c, (value, column) in enumerate(zip(row, MIXED_COLUMNS)):
+            reference.write_cell(sheet, r, c, value, column.kind)
+    reference.close()
+
+    cells = _data_cells(tmp_path / "fast.xlsx")
+    assert cells == _data_cells(tmp_path / "reference.xlsx")
+    typed, blank, hidden, _other, text = cells
+    assert typed[:5] == [("=1+1", "s", "General", False), (7, "n", "#,##0", False), (2.5, "n", "0.00", False),
+                         (0.25, "n", "0.0%", False), (dt.datetime(2024, 5, 17), "d", "yyyy-mm-dd", False)]
+    assert all(value is None for value, *_ in blank)
+    assert all(value.startswith("suppressed") and italic for value, _t, _f, italic in hidden)
+    assert [(value, kind) for value, kind, *_ in text] == [
+        ("<b>", "s"), ("12", "s"), ("=SUM(A1:A2)", "s"), (False, "b"), ("2024-05-17", "s"), (str(PluginValue()), "s")]
 
 
 class Indicators:
