@@ -65,11 +65,16 @@ def run_job(job_id: int) -> ExportJob | None:
     if not claim(job_id):
         return None
     job = db.session.get(ExportJob, job_id)
+    shown = [job.progress]
 
     def progress(pct: int, message: str) -> None:
-        if pct != job.progress:
-            job.progress, job.message = pct, message
-            db.session.commit()
+        # Its own short transaction: committing the build's session would close the
+        # PostgreSQL server-side cursor the raw rows are streamed from.
+        if pct != shown[0]:
+            shown[0] = pct
+            with db.engine.begin() as connection:
+                connection.execute(update(ExportJob).where(ExportJob.id == job_id)
+                                   .values(progress=pct, message=message))
 
     try:
         campaign = db.session.get(Campaign, job.campaign_id)

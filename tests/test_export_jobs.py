@@ -112,3 +112,24 @@ def test_cli_export_failure_leaves_nothing(broken_app, tmp_path, monkeypatch):
     assert result.exit_code == 1 and "export failed, no file written" in result.output
     assert "data source is unavailable" in result.output
     assert not out.exists() and not Path(str(out) + ".part").exists()
+
+
+def test_background_export_streams_a_long_raw_sheet(app, tmp_path):
+    """Progress is recorded while raw rows stream (on PostgreSQL from a server-side cursor
+    that a commit of the build's own session would close)."""
+    from surveyapp.bulk import generate
+    from surveyapp.export import ExportOptions
+    from surveyapp.jobs import queue_export, run_job
+    from surveyapp.models import Campaign, ExportJob, OrgUnit
+    campaign_id, dept_id = _world(app)
+    with app.test_request_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        generate(campaign, 12_000, seed=3)
+        job = queue_export(campaign, db.session.get(OrgUnit, dept_id), None, ExportOptions(include_raw=True))
+        finished = run_job(job.id)
+        assert (finished.status, finished.progress) == ("done", 100), finished.message
+        seen = db.session.execute(db.select(ExportJob.message).filter_by(id=job.id)).scalar_one()
+        assert seen  # the last progress message written on the side
+        book = load_workbook(finished.path, read_only=True)
+        raw = [name for name in book.sheetnames if name.startswith(("Raw", "Dữ liệu"))]
+        assert raw and sum(book[name].max_row - 1 for name in raw) == 12_000 + 38
