@@ -1,5 +1,10 @@
 """cProfile of the real final POST of the 30-item survey, in-process (no HTTP): where a submission's
-time goes. ``python -m bench.profile_submit [N]`` prints ms per request and the top functions."""
+time goes. ``python -m bench.profile_submit [N]`` prints ms per request and the top functions.
+
+``--plain N`` only makes 20 + N submissions (no profiler), for an instruction count that the
+machine's load cannot disturb: run it under ``valgrind --tool=cachegrind --cache-sim=no`` with
+N=0 and N=200; the difference of the two "I refs" divided by 200 is the instructions per
+submission (docs/performance.md)."""
 from __future__ import annotations
 
 import cProfile
@@ -11,10 +16,11 @@ from .common import fresh_sqlite, make_app
 from .http import _campaign, make_requests
 
 
-def main(n: int = 200) -> None:
+def main(n: int = 200, plain: bool = False) -> None:
     app = make_app(fresh_sqlite("profile.sqlite"))
     cid, codes = _campaign(app)
-    lines = make_requests(app, cid, codes, 2 * n + 20, seed=3)
+    # --plain: the same set-up whatever N, so that two counts differ by the N submissions only
+    lines = make_requests(app, cid, codes, 420 if plain else 2 * n + 20, seed=3)
     client = app.test_client()
 
     def post(line):
@@ -26,6 +32,10 @@ def main(n: int = 200) -> None:
 
     for line in lines[:20]:
         post(line)
+    if plain:
+        for line in lines[20:20 + min(n, 400)]:
+            post(line)
+        return
     started = time.perf_counter()
     for line in lines[20:20 + n]:
         post(line)
@@ -40,4 +50,5 @@ def main(n: int = 200) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    args = [a for a in sys.argv[1:] if a != "--plain"]
+    main(int(args[0]) if args else 200, plain="--plain" in sys.argv[1:])
