@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from werkzeug.local import LocalProxy
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.local import LocalProxy
 
 from . import get_registry
 from .campaigns import definition_of, extra_definition
@@ -248,6 +248,6 @@ def score_answers(definition: Definition, answers: dict[str, Any], code: AccessC
     return score(definition, answers, methods=registry.scoring_methods, context=context)
 
 
-__all__ = ["AnswerError", "SubmissionBusy", "Submitted", "find_code", "find_code_and_draft", "new_draft", "issue_tokens",
-           "redeem_token", "merge_answers", "save_draft", "submit", "already_submitted", "score_answers", "split_answers",
-           "token_counts"]
+__all__ = ["AnswerError", "SubmissionBusy", "Submitted", "find_code", "find_code_and_draft", "new_draft",
+           "issue_tokens", "redeem_token", "merge_answers", "save_draft", "submit", "already_submitted",
+           "score_answers", "split_answers", "token_counts"]
