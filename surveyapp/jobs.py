@@ -65,13 +65,14 @@ def run_job(job_id: int) -> ExportJob | None:
     if not claim(job_id):
         return None
     job = db.session.get(ExportJob, job_id)
-    shown = [job.progress]
+    shown = job.progress
 
     def progress(pct: int, message: str) -> None:
         # Its own short transaction: committing the build's session would close the
         # PostgreSQL server-side cursor the raw rows are streamed from.
-        if pct != shown[0]:
-            shown[0] = pct
+        nonlocal shown
+        if pct != shown:
+            shown = pct
             with db.engine.begin() as connection:
                 connection.execute(update(ExportJob).where(ExportJob.id == job_id)
                                    .values(progress=pct, message=message))

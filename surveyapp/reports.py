@@ -6,7 +6,6 @@ shapes the few hundred or thousand result rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import mul
 from typing import Any, Iterable
 from weakref import WeakKeyDictionary
 
@@ -42,7 +41,9 @@ class Distribution:
     @property
     def mean(self) -> float | None:
         # on demand: a breakdown by school makes thousands of these and reads few means
-        return sum(map(mul, self.counts, self.counts.values())) / self.n if self.scaled and self.n else None
+        if not self.scaled or not self.n:
+            return None
+        return sum(value * count for value, count in self.counts.items()) / self.n
 
 
 def min_group_size(free_text: bool = False) -> int:
