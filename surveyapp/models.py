@@ -320,5 +320,5 @@ class RateCounter(db.Model):
 
     __tablename__ = "rate_counter"
     key = db.Column(db.String(64), primary_key=True)
-    window = db.Column(db.Integer, nullable=False)
+    window = db.Column(db.Integer, nullable=False)  # start of the key's window, in minutes since 1970
     count = db.Column(db.Integer, nullable=False, default=0)

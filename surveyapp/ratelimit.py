@@ -3,6 +3,9 @@
 Keys combine what is attacked (an account, a code prefix, a session) with the
 client address, hashed with the secret key: a whole school behind one NAT
 address is not locked out by one pupil, and no address is stored in clear.
+
+A key's window starts at its first attempt and lasts ``window_seconds`` (whole
+minutes), so a burst cannot straddle a clock boundary to get twice the limit.
 """
 from __future__ import annotations
 
@@ -32,15 +35,22 @@ def hit(key: str, limit: int, window_seconds: int) -> bool:
         return _hit(key, limit, window_seconds)
 
 
+def _minute() -> int:
+    return int(time.time() // 60)
+
+
+def _expired(counter: RateCounter, window_seconds: int) -> bool:
+    return _minute() - counter.window >= window_seconds // 60
+
+
 def _hit(key: str, limit: int, window_seconds: int) -> bool:
-    window = int(time.time() // window_seconds)
     hashed = _hashed(key)
     counter = db.session.execute(select(RateCounter).where(RateCounter.key == hashed)).scalar_one_or_none()
     if counter is None:
-        counter = RateCounter(key=hashed, window=window, count=0)
+        counter = RateCounter(key=hashed, window=_minute(), count=0)
         db.session.add(counter)
-    elif counter.window != window:
-        counter.window, counter.count = window, 0
+    elif _expired(counter, window_seconds):
+        counter.window, counter.count = _minute(), 0
     counter.count += 1
     allowed = counter.count <= limit
     db.session.commit()
@@ -49,9 +59,8 @@ def _hit(key: str, limit: int, window_seconds: int) -> bool:
 
 def exceeded(key: str, limit: int, window_seconds: int) -> bool:
     """True when ``key`` has used up its ``limit`` in the current window; counts nothing."""
-    window = int(time.time() // window_seconds)
     counter = db.session.execute(select(RateCounter).where(RateCounter.key == _hashed(key))).scalar_one_or_none()
-    return counter is not None and counter.window == window and counter.count >= limit
+    return counter is not None and not _expired(counter, window_seconds) and counter.count >= limit
 
 
 def reset(key: str) -> None:

@@ -78,6 +78,22 @@ def test_password_guessing_is_limited_per_account_whatever_the_address(app, worl
     assert colleague.status_code == 302
 
 
+def test_attempt_window_starts_at_the_first_attempt_and_then_expires(app, monkeypatch):
+    """A burst that crosses a wall-clock boundary (10:09 -> 10:10) is still one window;
+    ten minutes after its first attempt the key may try again."""
+    from surveyapp import ratelimit
+    minute = [29_000_009]
+    monkeypatch.setattr(ratelimit, "_minute", lambda: minute[0])
+    with app.test_request_context():
+        assert [ratelimit.hit("k", 3, 600) for _ in range(3)] == [True] * 3
+        minute[0] += 1
+        assert ratelimit.hit("k", 3, 600) is False and ratelimit.exceeded("k", 3, 600)
+        minute[0] += 9  # ten minutes after the first attempt
+        assert not ratelimit.exceeded("k", 3, 600)
+        assert ratelimit.hit("k", 3, 600) is True
+        assert [ratelimit.hit("k", 3, 600) for _ in range(3)] == [True, True, False]
+
+
 def test_password_spraying_from_one_address_is_limited(app, world, monkeypatch):
     """One password tried on many accounts: the per-account key never trips, the address key does."""
     from surveyapp.views import auth
