@@ -199,7 +199,7 @@ def _pool(app, cid, codes, rate: float, seconds: float, seed: int):
 
 def run_submit(size, label: str, url: str):
     """Interleaved repetitions of hello and the platform; ratios taken within each repetition."""
-    from .common import Result, make_app
+    from .common import make_app
     app = make_app(url)
     cid, codes = _campaign(app)
     hello, platform = Gunicorn("bench.wsgi:hello", url), None

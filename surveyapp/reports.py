@@ -6,7 +6,7 @@ shapes the few hundred or thousand result rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 from weakref import WeakKeyDictionary
 
 from flask import current_app
@@ -109,10 +109,20 @@ def count_if(condition):
     return func.count().filter(condition)
 
 
-_COUNT_COLUMNS: "WeakKeyDictionary[Definition, tuple[list, list[tuple]]]" = WeakKeyDictionary()
+class _ItemCounts(NamedTuple):
+    """Where one item's counts sit in a result row: row[at] is its answered count,
+    row[at + 1:stop] the count of each option value, in ``values`` order."""
+    item_id: str
+    at: int
+    stop: int
+    values: tuple
+    scaled: bool  # the item has a mean (likert-like)
 
 
-def _count_columns(definition: Definition) -> tuple[list, list[tuple]]:
+_COUNT_COLUMNS: "WeakKeyDictionary[Definition, tuple[list, list[_ItemCounts]]]" = WeakKeyDictionary()
+
+
+def _count_columns(definition: Definition) -> tuple[list, list[_ItemCounts]]:
     """The aggregate columns of every choice item and how to read them back, built once per
     definition: building ~180 expressions costs more than SQLAlchemy's cached compile."""
     cached = _COUNT_COLUMNS.get(definition)
@@ -125,7 +135,7 @@ def _count_columns(definition: Definition) -> tuple[list, list[tuple]]:
         column = slot_column(info.slot)
         values = tuple(option.value for option in info.options)
         at = len(columns) + 1  # its place in a result row, after the group key
-        plan.append((item_id, at, at + 1 + len(values), values, info.item.type in MEAN_TYPES))
+        plan.append(_ItemCounts(item_id, at, at + 1 + len(values), values, info.item.type in MEAN_TYPES))
         columns.append(func.count(column))
         for value in values:
             if info.item.type == "multi_choice":
@@ -150,8 +160,7 @@ def distributions(campaign_id: int, definition: Definition, group_column=None,
     result: dict[Any, dict[str, Distribution]] = {}
     for row in db.session.execute(query.group_by(group)):
         per_item: dict[str, Distribution] = {}
-        for item_id, at, stop, values, scaled in plan:
-            # counts are never NULL
+        for item_id, at, stop, values, scaled in plan:  # _ItemCounts; counts are never NULL
             per_item[item_id] = Distribution(item_id, row[at], dict(zip(values, row[at + 1:stop])), scaled)
         result[row[0]] = per_item
     return result

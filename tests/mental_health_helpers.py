@@ -1,14 +1,13 @@
 """Shared set-up for the mental_health tests: campaigns, responses, the confidential intake."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from conftest import PASSWORD, csrf_token
-from surveyapp import get_registry
+import campaign_helpers
+from campaign_helpers import code_for  # noqa: F401  (the module tests import it from here)
 from surveyapp.accounts import create_user
-from surveyapp.campaigns import create_campaign, definition_of, set_status
+from surveyapp.campaigns import definition_of
 from surveyapp.extensions import db
-from surveyapp.models import RESPONSE_SUBMITTED, AccessCode, Response, today
+from surveyapp.models import RESPONSE_SUBMITTED, Response, today
 from surveyapp.questionnaire import check_answers
 from surveyapp.respondent import score_answers
 from surveyapp.storage import response_values, result_values
@@ -19,18 +18,8 @@ PHQ8_MILD = {f"q{i}": "1" for i in range(1, 9)}
 
 
 def open_campaign(world, qid: str, confidential: bool = False, name: str = "Sàng lọc"):
-    definition = get_registry().questionnaires[qid]
     settings = {"confidential": True} if confidential else {}
-    campaign = create_campaign(name=name, definition=definition, owner=world.dept, scope=[world.dept],
-                               user_id=None, settings=settings)
-    set_status(campaign, "open")
-    db.session.commit()
-    return campaign
-
-
-def code_for(campaign, class_group) -> str:
-    return db.session.execute(select(AccessCode.code).filter_by(
-        campaign_id=campaign.id, class_group_id=class_group.id)).scalar_one()
+    return campaign_helpers.open_campaign(world, qid, name=name, settings=settings)
 
 
 def add_response(campaign, class_group, answers: dict) -> Response:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
+import campaign_helpers
+from campaign_helpers import code_for  # noqa: F401  (the module tests import it from here)
 from surveyapp import get_registry
-from surveyapp.campaigns import create_campaign, set_status
 from surveyapp.demo import random_answers
 from surveyapp.extensions import db
-from surveyapp.models import RESPONSE_SUBMITTED, AccessCode, Response, today
+from surveyapp.models import RESPONSE_SUBMITTED, Response, today
 from surveyapp.scoring import score
 from surveyapp.storage import response_values, result_values
 
@@ -21,16 +22,7 @@ def definition():
 
 
 def open_campaign(world, scope=None, **kwargs):
-    campaign = create_campaign(name="Đối thoại", definition=definition(), owner=world.dept,
-                               scope=scope or [world.dept], user_id=None, **kwargs)
-    set_status(campaign, "open")
-    db.session.commit()
-    return campaign
-
-
-def code_for(campaign, class_group) -> str:
-    return db.session.execute(select(AccessCode.code).filter_by(campaign_id=campaign.id,
-                                                                class_group_id=class_group.id)).scalar_one()
+    return campaign_helpers.open_campaign(world, QID, name="Đối thoại", scope=scope, **kwargs)
 
 
 def calm_answers() -> dict:

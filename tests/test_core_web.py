@@ -1,12 +1,11 @@
 """Sign-in, CSRF, roles and organisation scopes, web administration, campaigns."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from conftest import PASSWORD, csrf_token, login, post
 from surveyapp.extensions import db
-from surveyapp.models import AuditEntry, Campaign, OrgUnit, RoleAssignment, User
+from surveyapp.models import AuditEntry, Campaign, OrgUnit, User
 
 
 def test_login_logout_and_wrong_password(client, world):

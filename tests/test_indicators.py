@@ -7,8 +7,8 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
+from campaign_helpers import open_campaign
 from surveyapp import get_registry
-from surveyapp.campaigns import create_campaign, set_status
 from surveyapp.demo import random_answers
 from surveyapp.export import ExportOptions, build_workbook
 from surveyapp.extensions import db
@@ -39,13 +39,6 @@ def indicator_rows(campaign, org, tmp_path):
     sheet = load_workbook(path)["Indicators"]
     return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
 
-
-def open_campaign(world, qid):
-    campaign = create_campaign(name=qid, definition=get_registry().questionnaires[qid], owner=world.dept,
-                               scope=[world.dept], user_id=None)
-    set_status(campaign, "open")
-    db.session.commit()
-    return campaign
 
 
 def test_dialogue_participation_is_the_views_sought_indicator(world, tmp_path):

@@ -5,7 +5,7 @@ import random
 import re
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, select
 
 from conftest import login, make_app
 from surveyapp.extensions import db
@@ -114,7 +114,7 @@ def test_scope_is_the_users_subtree(client, rworld):
     assert client.get(f"{url}?org={rworld.school_a.id}").status_code == 404
     login(client, "counsellor")
     assert client.get(url).status_code == 403
-    assert client.get(f"/reports/campaign/99999").status_code in (403, 404)
+    assert client.get("/reports/campaign/99999").status_code in (403, 404)
 
 
 def test_comparison_with_last_term(client, rworld):

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from conftest import csrf_token
+from campaign_helpers import code_for, open_campaign
 from respondent_helpers import answer_all, start
 from surveyapp import get_registry
-from surveyapp.campaigns import create_campaign, generate_access_codes, set_status
+from surveyapp.campaigns import create_campaign, set_status
 from surveyapp.extensions import db
 from surveyapp.models import AccessCode, OneTimeToken, RespondentDraft, Response
 from surveyapp.respondent import issue_tokens
@@ -20,17 +21,7 @@ PHQ8 = {f"q{i}": "1" for i in range(1, 9)}
 
 @pytest.fixture
 def campaign(world):
-    definition = get_registry().questionnaires["mental_health.phq8"]
-    campaign = create_campaign(name="Screening", definition=definition, owner=world.dept, scope=[world.dept],
-                               user_id=None)
-    set_status(campaign, "open")
-    db.session.commit()
-    return campaign
-
-
-def code_for(campaign, class_group) -> str:
-    return db.session.execute(select(AccessCode.code).filter_by(campaign_id=campaign.id,
-                                                                class_group_id=class_group.id)).scalar_one()
+    return open_campaign(world, "mental_health.phq8", name="Screening")
 
 
 def test_codes_are_short_and_unambiguous(campaign):

@@ -9,12 +9,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from conftest import PASSWORD, csrf_token, login, post
+import campaign_helpers
 from surveyapp import get_registry
 from surveyapp.accounts import create_user
-from surveyapp.campaigns import create_campaign, set_status
+from surveyapp.campaigns import create_campaign
 from surveyapp.export import ExportOptions, build_workbook
 from surveyapp.extensions import db
-from surveyapp.models import Attachment, AuditEntry, Response
+from surveyapp.models import Attachment, AuditEntry
 from surveyapp.orgs import add_unit
 
 from plugins.safe_school.models import Assessment
@@ -25,11 +26,7 @@ MET, NOT_MET, NA = 1, 0, 2
 
 
 def open_campaign(world, qid="safe_school.tt18_2023", name="TT18 2025-2026"):
-    definition = get_registry().questionnaires[qid]
-    campaign = create_campaign(name=name, definition=definition, owner=world.dept, scope=[world.dept], user_id=None)
-    set_status(campaign, "open")
-    db.session.commit()
-    return campaign
+    return campaign_helpers.open_campaign(world, qid, name=name)
 
 
 @pytest.fixture

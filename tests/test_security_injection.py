@@ -25,7 +25,7 @@ from surveyapp import get_registry
 from surveyapp.campaigns import create_campaign, set_status
 from surveyapp.export import ExportOptions, build_workbook
 from surveyapp.extensions import db
-from surveyapp.models import AccessCode, Campaign, ClassGroup, OrgUnit, User
+from surveyapp.models import AccessCode, Campaign, OrgUnit, User
 from surveyapp.questionnaire.schema import TEXT_TYPES
 
 PAYLOAD = "<script>alert(1)</script>"
