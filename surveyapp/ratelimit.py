@@ -40,7 +40,7 @@ def _minute() -> int:
 
 
 def _expired(counter: RateCounter, window_seconds: int) -> bool:
-    return _minute() - counter.window >= window_seconds // 60
+    return _minute() - counter.window >= max(1, window_seconds // 60)
 
 
 def _hit(key: str, limit: int, window_seconds: int) -> bool:
