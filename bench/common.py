@@ -27,7 +27,8 @@ class Size:
     export_ns: list[int]         # raw-sheet exports (3 sizes: memory must stay flat)
     http_seconds: int
     http_reps: int
-    reps: int                    # in-process repetitions (report, small exports)
+    reps: int                    # in-process repetitions (small exports, charts)
+    report_reps: int = 3         # interleaved report pairs: a full-size report varies +-15 % run to run
     split_n: int = 0             # >1,048,575 crosses Excel's row limit (full only)
 
 
@@ -35,9 +36,10 @@ SIZES = {
     "small": Size("small", schools=40, units=8, report_n=10_000, export_ns=[1_000, 2_000, 4_000],
                   http_seconds=2, http_reps=1, reps=1),
     "medium": Size("medium", schools=200, units=20, report_n=100_000, export_ns=[10_000, 40_000, 100_000],
-                   http_seconds=5, http_reps=3, reps=3),
+                   http_seconds=5, http_reps=3, reps=3, report_reps=7),
     "full": Size("full", schools=1000, units=30, report_n=500_000, export_ns=[50_000, 200_000, 500_000],
-                 http_seconds=10, http_reps=3, reps=3, split_n=1_050_000),
+                 http_seconds=10, http_reps=3, reps=3, report_reps=7,
+                 split_n=1_050_000),
 }
 
 

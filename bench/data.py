@@ -39,7 +39,7 @@ def load_result(size, label: str, made: dict) -> Result:
 
 
 def run_report(size, label: str, url: str, made: dict) -> Result:
-    out, rss = run_child(["report", url, str(made["report"]), str(max(size.reps, 3))], env=app_env(url))
+    out, rss = run_child(["report", url, str(made["report"]), str(size.report_reps)], env=app_env(url))
     platform, limit = median(out["platform_s"]), median(out["limit_s"])
     ratio = platform / limit
     return Result(f"report_{label}", size.name, round(platform, 3), round(limit, 3), "s", round(ratio, 3),
