@@ -41,11 +41,22 @@ def _guess_allowed() -> bool:
     return per_device and per_address
 
 
+def _code_and_draft(code_text: str):
+    """(active access code or None, this device's draft for it or None), loaded in one
+    query and kept for the rest of the request: the resubmission guard and the view both
+    need them (and holding them here keeps them in the session's weak identity map)."""
+    code = normalise_code(code_text)
+    loaded = g.get("respondent")
+    if loaded is None or loaded[0] != code:
+        draft_id = session.get("drafts", {}).get(code)
+        access, draft = find_code_and_draft(code, draft_id) if draft_id else (find_code(code), None)
+        g.respondent = loaded = (code, access, draft)
+    return loaded[1], loaded[2]
+
+
 def _open_code(code_text: str):
     """The access code and its campaign, or a friendly page saying why not."""
-    normalised = normalise_code(code_text)
-    found = g.pop("found_code", None)  # already loaded with the draft by the guard
-    code = found[1] if found and found[0] == normalised else find_code(normalised)
+    code, _draft = _code_and_draft(code_text)
     if code is None:
         if not _guess_allowed():
             return None, (render_template("respond/message.html", kind="limited"), 429)
@@ -56,9 +67,7 @@ def _open_code(code_text: str):
 
 
 def _draft_for(code) -> RespondentDraft | None:
-    draft_id = session.get("drafts", {}).get(code.code)
-    draft = db.session.get(RespondentDraft, draft_id) if draft_id else None
-    return draft if draft and draft.access_code_id == code.id else None
+    return _code_and_draft(code.code)[1]
 
 
 def _remember(code, draft: RespondentDraft | None) -> None:
@@ -230,13 +239,8 @@ def _resubmission_guard():
     draft_id = session.get("drafts", {}).get(code)
     if not draft_id:
         return None
-    # One query for the code and the draft; both kept on g for the view (the session's
-    # identity map holds them only weakly, so the view would load them again).
-    access, g.respondent_draft = find_code_and_draft(code, draft_id)
-    g.found_code = (code, access)
-    if g.respondent_draft is None:
-        return _already_sent(code, draft_id)
-    return None
+    _access, draft = _code_and_draft(code)
+    return _already_sent(code, draft_id) if draft is None else None
 
 
 def _already_sent(code: str, draft_id: str):
