@@ -7,11 +7,13 @@ import pytest
 from flask_babel import force_locale
 from markupsafe import Markup
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from surveyapp import export
 from surveyapp.export import ExportOptions, IndicatorRow, build_workbook
 from surveyapp.extensions import db
 from surveyapp.hookspecs import hookimpl
+from surveyapp.models import RESPONSE_SUBMITTED, Response
 from test_reports_world import INJECTIONS, ReportWorld, rworld, sql_figures  # noqa: F401
 
 
@@ -76,6 +78,38 @@ def test_class_of_four_is_suppressed_not_empty(rworld, tmp_path):
     results = [four[h] for h in header[7:]]
     assert results and all(isinstance(v, str) and v.startswith("suppressed") for v in results)
     assert all(isinstance(by_class[("A", "6A")][h], (int, float)) for h in header[7:8])
+
+
+def test_school_and_class_sheets_equal_plain_group_bys_and_suppress_the_whole_group(rworld, tmp_path):
+    """Schools and classes come from one (school, class) scan summed to schools: every count equals a plain
+    GROUP BY school / GROUP BY class (answers with no class count in their school), every mean the SQL AVG,
+    and suppression acts on the final group: A's 7A (4) and its complement 8A (6) are hidden but A (18) is
+    shown; B (3, its only class) and its sibling E (7, no class at all) are hidden; C (10, no class) is shown."""
+    book = _build(rworld, rworld.dept, tmp_path)
+    w, submitted = rworld, (Response.campaign_id == rworld.campaign.id) & (Response.status == RESPONSE_SUBMITTED)
+
+    def plain(column):
+        query = select(column, func.count(), func.avg(Response.total)).where(submitted).group_by(column)
+        return {key: (n, float(mean)) for key, n, mean in db.session.execute(query)}
+
+    header, schools = _table(book["Schools"])
+    by_school = {row["School code"]: row for row in schools}
+    per_school = plain(Response.school_id)
+    for school, shown in ((w.school_a, True), (w.school_c, True), (w.school_b, False), (w.school_e, False)):
+        row, (n, mean) = by_school[school.code], per_school[school.id]
+        assert row["Responses"] == n
+        assert (row[header[7]] == pytest.approx(mean)) if shown else row[header[7]].startswith("suppressed")
+    assert (by_school["A"]["Responses"], by_school["C"]["Responses"], by_school["E"]["Responses"]) == (18, 10, 7)
+
+    header, classes = _table(book["Classes"])
+    by_class = {(row["School code"], row["Class"]): row for row in classes}
+    per_class = plain(Response.class_group_id)
+    for school, group, shown in ((w.school_a, w.class_a6, True), (w.school_a, w.class_a7, False),
+                                 (w.school_a, w.class_a8, False), (w.school_b, w.class_b6, False)):
+        row, (n, mean) = by_class[(school.code, group.name)], per_class[group.id]
+        assert row["Responses"] == n and row["Expected"] == group.size
+        assert (row[header[7]] == pytest.approx(mean)) if shown else row[header[7]].startswith("suppressed")
+    assert sum(row["Responses"] for row in classes) == sum(n for key, (n, _m) in per_class.items() if key)
 
 
 def test_text_cells_are_strings_in_every_sheet_and_free_text_stays_out(rworld, tmp_path):
