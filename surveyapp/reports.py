@@ -283,13 +283,33 @@ def _agg_from_row(measures: Measures, figures) -> Agg:
 
 
 def aggregate(campaign_ids: list[int], measures: Measures, group, where=None) -> dict[Any, Agg]:
-    """Counts, score sums, band/outcome counts and subscale sums per group, in ONE scan."""
-    query = (select(group, *_agg_columns(measures))
+    """Counts, score sums, band/outcome counts and subscale sums per group, in ONE scan.
+
+    ``group`` is a column, or a tuple of columns (each key is then a tuple of their values)."""
+    groups = group if isinstance(group, tuple) else (group,)
+    query = (select(*groups, *_agg_columns(measures))
              .where(Response.campaign_id.in_(campaign_ids), Response.status == RESPONSE_SUBMITTED))
     if where is not None:
         query = query.where(where)
-    rows = db.session.execute(query.group_by(group)).all()
-    return {row[0]: _agg_from_row(measures, row[1:]) for row in rows}
+    rows = db.session.execute(query.group_by(*groups)).all()
+    width = len(groups)
+    return {(tuple(row[:width]) if width > 1 else row[0]): _agg_from_row(measures, row[width:]) for row in rows}
+
+
+def by_school_and_class(campaign, measures: Measures, where) -> tuple[dict[int, Agg], dict[int, Agg]]:
+    """Per school and per class from ONE scan grouped by (school, class).
+
+    Every figure of an Agg is a count or a sum, so a school's is the sum of its classes' (and of its
+    responses with no class): the same figures as a GROUP BY school. Suppression is applied later,
+    to these summed groups, never to their parts."""
+    per_school: dict[int, Agg] = {}
+    per_class: dict[int, Agg] = {}
+    for (school_id, class_id), agg in aggregate([campaign.id], measures, (Response.school_id,
+                                                                          Response.class_group_id), where).items():
+        per_school.setdefault(school_id, Agg()).add(agg)
+        if class_id is not None:
+            per_class.setdefault(class_id, Agg()).add(agg)
+    return per_school, per_class
 
 
 def school_filter(node: OrgUnit, level: str | None = None):
@@ -389,10 +409,12 @@ def group_threshold(definition: Definition) -> int:
 
 
 def rolled_up(campaign, definition: Definition, node: OrgUnit, schools: list[OrgUnit],
-              level: str | None) -> dict[int, Agg]:
-    """Per-school SQL aggregate (one query) + expected respondents (two), rolled up to units."""
-    per_school = aggregate([campaign.id], measures_of(definition), Response.school_id,
-                           Response.school_id.in_(school_filter(node, level)))
+              level: str | None, per_school: dict[int, Agg] | None = None) -> dict[int, Agg]:
+    """Per-school SQL aggregate (one query, unless the caller already has ``per_school`` for the
+    schools of ``school_filter(node, level)``) + expected respondents (two), rolled up to units."""
+    if per_school is None:
+        per_school = aggregate([campaign.id], measures_of(definition), Response.school_id,
+                               Response.school_id.in_(school_filter(node, level)))
     if definition.model.respondent == "staff":  # one self-assessment per school
         expected = {school.id: 1 for school in schools}
     else:
