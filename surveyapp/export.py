@@ -2,8 +2,9 @@
 
 Text is always written as a string (a typed "=HYPERLINK(...)" stays text), rows
 are streamed in constant-memory mode, and raw rows are split across sheets
-before Excel's row limit. The summaries come from the same per-school GROUP BY
-as the dashboard (``reports.aggregate``), so the workbook and the page agree.
+before Excel's row limit. The summaries come from the same aggregate as the
+dashboard (``reports.aggregate``, here one GROUP BY school and class summed to
+schools, so the classes sheet needs no scan of its own), so the workbook and the page agree.
 Free text goes only into a school's own workbook, never a department-wide one.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from .extensions import db
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
-from .reports import (Agg, Measures, Row, aggregate, campaign_schools, distributions, group_threshold,
+from .reports import (Agg, Measures, Row, by_school_and_class, campaign_schools, distributions, group_threshold,
                       hide_by_parent, hide_small, laggards_first, level_rows, measures_of, min_group_size,
                       rolled_up, school_filter, subtree)
 
@@ -332,21 +333,26 @@ def _participation_columns() -> list[Column]:
 
 @dataclass
 class Summary:
-    """The campaign's figures under one unit: per-school SQL aggregate rolled up to units."""
+    """The campaign's figures under one unit: one SQL aggregate per (school, class), summed to schools
+    and rolled up to units; the classes sheet reads ``per_class`` from the same scan."""
 
     measures: Measures
     orgs: list[OrgUnit]
     totals: dict[int, Agg]
     k: int
     level: Optional[str] = None
+    per_class: dict[int, Agg] = field(default_factory=dict)
 
     @classmethod
     def build(cls, campaign, definition, org: OrgUnit, level: Optional[str] = None) -> "Summary":
+        measures = measures_of(definition)
         orgs = subtree(org)
         schools = campaign_schools(campaign, orgs, level)
-        totals = rolled_up(campaign, definition, org, schools, level)
-        return cls(measures_of(definition), [o for o in orgs if o.id in totals], totals,
-                   group_threshold(definition), level)
+        per_school, per_class = by_school_and_class(campaign, measures,
+                                                    Response.school_id.in_(school_filter(org, level)))
+        totals = rolled_up(campaign, definition, org, schools, level, per_school)
+        return cls(measures, [o for o in orgs if o.id in totals], totals, group_threshold(definition), level,
+                   per_class)
 
     def rows(self, kind: str) -> list[Row]:
         chosen = [o for o in self.orgs if (o.kind == "school") == (kind == "school")]
@@ -389,10 +395,9 @@ def levels_sheet(summary: Summary, locale: str) -> SheetSpec:
 
 
 def classes_sheet(campaign, summary: Summary, org: OrgUnit, locale: str) -> SheetSpec:
-    """Per class: one GROUP BY class; a class under k shows its response count, never its results."""
+    """Per class (``summary.per_class``); a class under k shows its response count, never its results."""
     schools = {o.id for o in summary.orgs if o.kind == "school"}
-    per_class = aggregate([campaign.id], summary.measures, Response.class_group_id,
-                          Response.school_id.in_(school_filter(org, summary.level)))
+    per_class = summary.per_class
     query = (select(ClassGroup.id, ClassGroup.name, ClassGroup.grade, ClassGroup.size, OrgUnit.code, OrgUnit.name,
                     OrgUnit.id).join(OrgUnit, ClassGroup.school_id == OrgUnit.id)
              .where(OrgUnit.path.startswith(org.path)).order_by(OrgUnit.path, ClassGroup.grade, ClassGroup.name))
