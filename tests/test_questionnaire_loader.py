@@ -178,3 +178,17 @@ def test_score_command_bad_input(run_cli, args, message):
     result = run_cli(["score", *args])
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_visibility_follows_show_if_and_every_item_shows_without_conditions():
+    conditional = load_text(GOOD, "pulse.yaml")
+    assert conditional.visible_items({"q1": 1}) == {"q1", "q2"}
+    assert conditional.visible_items({"q1": 2}) == {"q1"}
+    without = GOOD.replace("        show_if: {item: q1, eq: 1}\n", "")
+    assert "show_if" not in without
+    plain = load_text(without, "pulse.yaml")
+    shown = plain.visible_items({"q1": 2})
+    assert shown == {"q1", "q2"}
+    shown.discard("q2")  # a caller changing its copy changes nothing for the next one
+    assert plain.visible_items({}) == {"q1", "q2"}
+    assert [s.id for s in plain.visible_sections({})] == ["s1"]

@@ -53,6 +53,11 @@ class Definition:
                 slot += 1 if stored else 0
                 self.items[item.id] = ItemInfo(item, section, len(self.items),
                                                slot if stored else None, self._options(item))
+        conditional = any(s.show_if for s in model.sections) or any(
+            info.item.show_if is not None for info in self.items.values())
+        # Most questionnaires show every item whatever the answers: no need to walk them
+        # (this runs several times on every student request).
+        self._always_visible = None if conditional else frozenset(self.items)
 
     def _options(self, item: Item) -> list[Option]:
         if item.type == "yes_no":
@@ -123,6 +128,8 @@ class Definition:
         """Items shown for these answers. Conditions refer to earlier items only, so one pass
         in order suffices; answers to hidden items are ignored, so a stale answer can never
         make a follow-up question appear."""
+        if self._always_visible is not None:
+            return set(self._always_visible)
         visible: set[str] = set()
         effective: dict[str, Any] = {}
         for section in self.sections:
