@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from flask import Flask, request, session
+from flask_babel import Babel
 from flask_login import current_user
 
 from .config import load_config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import csrf, db, login_manager, migrate
 from .registry import build_plugin_manager, build_registry
 
 __version__ = "0.1.0"
@@ -47,14 +48,19 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
 
 
 def _init_babel(app: Flask, pm) -> None:
-    directories, domains = [str(CORE_TRANSLATIONS)], ["messages"]
+    """Every catalog is merged into one, later ones overriding earlier ones: the core's comes
+    last so that no plugin can change the core's wording (a plugin that needs its own
+    translation of a shared English string uses pgettext with its module id as context)."""
+    directories, domains = [], []
     for pairs in pm.hook.register_translations():
         for directory, domain in pairs or []:
             directories.append(str(directory))
             domains.append(domain)
+    directories.append(str(CORE_TRANSLATIONS))
+    domains.append("messages")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
     app.config["BABEL_DOMAIN"] = ";".join(domains)
-    babel.init_app(app, locale_selector=select_locale)
+    Babel(app, locale_selector=select_locale)  # per app: see extensions.py
 
 
 def select_locale() -> str:

@@ -1,5 +1,4 @@
 """Flask extension objects, bound to the app in create_app()."""
-from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,4 +18,5 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+# Flask-Babel's Babel is made per app in create_app(): its merged catalog is cached on the
+# Babel object, so a shared one would serve the first app's plugins' strings to every app.

@@ -33,7 +33,10 @@ def compile_all() -> Iterator[str]:
 # Vietnamese, the default locale. Question texts are not here: they live in the
 # questionnaire files in both languages.
 METHOD_MAP = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+# pgettext("<module>", "...") is how a plugin gives a string its own translation when the core
+# or another module translates the same English differently (all catalogs merge into one).
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 LOCALES = ("vi",)
 
 

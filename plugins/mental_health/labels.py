@@ -1,7 +1,7 @@
 """Display labels for the stored codes (translated; the database keeps the plain codes)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 
 LABELS = {
     "status": {"new": _l("New"), "contacted": _l("Contacted"), "in_progress": _l("In progress"),
@@ -14,7 +14,7 @@ LABELS = {
                 "urgent": _l("Urgent: I need help now")},
     "source": {"self_referral": _l("Asked for help"), "screening_offer": _l("After an anonymous screening"),
                "confidential_screening": _l("Confidential screening")},
-    "form": {"in_person": _l("In person"), "phone": _l("Phone"), "online": _l("Online")},
+    "form": {"in_person": _l("In person"), "phone": lazy_pgettext("mental_health", "Phone"), "online": _l("Online")},
     "referral": {"none": _l("No outside referral"), "health": _l("Health service"),
                  "social_work": _l("Social work service"), "hotline_111": _l("Hotline 111")},
     "consent": {"child_and_parent": _l("The student and a parent or guardian agreed"),

@@ -5,7 +5,7 @@ taken from the case table are its school, date, topic, status and source.
 """
 from __future__ import annotations
 
-from flask_babel import _, get_locale
+from flask_babel import _, get_locale, pgettext
 
 from surveyapp.campaigns import definition_of
 from surveyapp.export import SUPPRESSED, ChartSpec, Column, SheetSpec
@@ -32,7 +32,8 @@ def _band_rows(table, rows, kind_label: str):
 
 
 def _band_sheet(table, order: int) -> SheetSpec:
-    columns = [Column(_("Group by"), width=12), Column(_("Group"), width=36), Column(_("Students"), "int")]
+    columns = [Column(_("Group by"), width=12), Column(pgettext("mental_health", "Group"), width=36),
+               Column(pgettext("mental_health", "Students"), "int")]
     columns += [Column(label, "percent") for _id, label in table.bands]
     rows = list(_band_rows(table, table.by_school, _("School"))) + \
         list(_band_rows(table, table.by_grade, _("Grade")))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from flask import has_request_context
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, gettext as _, pgettext
 from sqlalchemy import select
 
 from surveyapp import audit
@@ -320,7 +320,7 @@ def add_file(assessment: Assessment, item_id: str, stored, user_id: Optional[int
 # -- labels --------------------------------------------------------------------------------
 
 def status_label(status: str) -> str:
-    return {"not_started": _("not started"), "draft": _("draft"), "submitted": _("submitted"),
+    return {"not_started": _("not started"), "draft": pgettext("safe_school", "draft"), "submitted": _("submitted"),
             "returned": _("returned for revision"), "recognised": _("recognised"),
             "refused": _("refused")}.get(status, status)
 

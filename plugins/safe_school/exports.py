@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 
 from surveyapp.export import Column, ConditionalFormat, SheetSpec
 from surveyapp.questionnaire.schema import CRITERION_MET, CRITERION_NA, CRITERION_NOT_MET
@@ -68,8 +68,9 @@ def actions_sheet(rows, definition, locale: str) -> SheetSpec:
             data.append([row.school.code, row.school.name, info.item.code or item_id, info.item.text.get(locale),
                          plan.get("action") or "", plan.get("owner") or "", due])
     columns = [Column(_("School code")), Column(_("School"), width=30), Column(_("Criterion"), width=9),
-               Column(_("Criterion text"), width=50), Column(_("Action"), width=40), Column(_("Owner"), width=20),
-               Column(_("Due date"), "date")]
+               Column(_("Criterion text"), width=50), Column(pgettext("safe_school", "Action"), width=40),
+               Column(_("Owner"), width=20),
+               Column(pgettext("safe_school", "Due date"), "date")]
     return SheetSpec(_("Safe school - actions"), columns, data, order=32)
 
 

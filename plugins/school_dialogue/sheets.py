@@ -1,7 +1,7 @@
 """The plugin's workbook sheets (export_sheets hook), with small-group suppression."""
 from __future__ import annotations
 
-from flask_babel import _
+from flask_babel import _, pgettext
 
 from surveyapp.campaigns import definition_of, schools_in
 from surveyapp.export import SUPPRESSED, ChartSpec, Column, SheetSpec
@@ -37,7 +37,7 @@ def _participation(campaign, schools: list[OrgUnit]) -> SheetSpec:
             rows.append([school.code, school.name, row["class"].name, row["class"].grade, row["size"],
                          SUPPRESSED if hidden else row["responses"], SUPPRESSED if hidden else row["rate"]])
     columns = [Column(_("School code")), Column(_("School"), width=34), Column(_("Class")), Column(_("Grade"), "int"),
-               Column(_("Class size"), "int"), Column(_("Responses"), "int"), Column(_("Participation"), "percent")]
+               Column(_("Class size"), "int"), Column(pgettext("school_dialogue", "Responses"), "int"), Column(_("Participation"), "percent")]
     return SheetSpec(_("Participation by class"), columns, rows, order=110,
                      note=_("Classes with fewer than %(k)s responses are suppressed.", k=min_group_size()))
 
@@ -56,7 +56,7 @@ def _section_scores(campaign, definition, org: OrgUnit, schools, locale: str) ->
             rows.append([school.code, school.name] + [SUPPRESSED] * (len(scales) + 1))
         else:
             rows.append([school.code, school.name, values["n"]] + [values.get(s) for s, _l in scales])
-    columns = [Column(_("School code")), Column(_("School"), width=34), Column(_("Responses"), "int")]
+    columns = [Column(_("School code")), Column(_("School"), width=34), Column(pgettext("school_dialogue", "Responses"), "int")]
     columns += [Column(label.get(locale), "float", width=14) for _s, label in scales]
     chart = ChartSpec(_("Mean score by section"), 1, list(range(3, 3 + len(scales))), kind="bar")
     return SheetSpec(_("Section scores"), columns, rows, order=120, charts=[chart],
@@ -80,7 +80,7 @@ def _items_by(campaign, definition, org, column, title: str, order: int, locale:
                 rows.append([*label, info.item.code or item_id, info.item.text.get(locale), option.text.get(locale),
                              SUPPRESSED if gone else count, SUPPRESSED if gone else share])
     first = [Column(_("School code")), Column(_("School"), width=30)] if names else [Column(_("Grade")), Column("")]
-    columns = first + [Column(_("Item"), width=16), Column(_("Question"), width=60), Column(_("Answer"), width=28),
+    columns = first + [Column(pgettext("school_dialogue", "Item"), width=16), Column(_("Question"), width=60), Column(pgettext("school_dialogue", "Answer"), width=28),
                        Column(_("Count"), "int"), Column(_("Share"), "percent")]
     return SheetSpec(title, columns, rows, order=order)
 
