@@ -137,6 +137,18 @@ def run_child(args: list[str], env: Optional[dict] = None, timeout: float = 3600
     return out, out.get("vm_hwm_mib") or usage.ru_maxrss / 1024
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these live processes (Linux /proc), seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_of(pid: int) -> float:
     """Peak RSS (VmHWM) of a live process, MiB."""
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .common import WORK, app_env, median, rss_of
+from .common import WORK, app_env, cpu_seconds, median, rss_of
 
 WORKERS = 4
 CONNECTIONS = 16
@@ -155,6 +156,31 @@ def wrk(port: int, seconds: float, lines: list[tuple[str, str, str]] | None, tag
     return parse_wrk(out)
 
 
+def measured_wrk(server: Gunicorn, seconds: float, lines, tag: str) -> dict:
+    """``wrk`` plus where the CPU went: ms of CPU per request in the app server (master and
+    workers) and in the database server's processes, and how many of the machine's cores were
+    busy in all (app, database, wrk). About all cores busy means the run is CPU-bound."""
+    app_pids, db_pids = server.worker_pids() + [server.proc.pid], _db_server_pids()
+    app_before, db_before = cpu_seconds(app_pids), cpu_seconds(db_pids)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    result = wrk(server.port, seconds, lines, tag)
+    elapsed = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    app_cpu, db_cpu = cpu_seconds(app_pids) - app_before, cpu_seconds(db_pids) - db_before
+    wrk_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    done = max(result["requests"], 1)
+    result.update(app_cpu_ms=round(app_cpu / done * 1000, 3), db_cpu_ms=round(db_cpu / done * 1000, 3),
+                  cores_busy=round((app_cpu + db_cpu + wrk_cpu) / elapsed, 2))
+    return result
+
+
+def _db_server_pids() -> list[int]:
+    """PostgreSQL's processes (none for SQLite, which runs inside the app server)."""
+    out = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
 def _ms(text: str) -> float:
     """wrk prints latencies as 850.00us, 12.34ms, 1.20s or 1.05m."""
     match = re.match(r"([\d.]+)(us|ms|s|m)\b", text.strip())
@@ -213,9 +239,9 @@ def run_submit(size, label: str, url: str):
         w = wrk(platform.port, 1, warm, "warm")
         made, counted = made + len(warm), counted + w["requests"]
         for rep in range(size.http_reps):
-            h = wrk(hello.port, size.http_seconds, None, "hello")
+            h = measured_wrk(hello, size.http_seconds, None, "hello")
             lines = _pool(app, cid, codes, max(w["rps"], 50), size.http_seconds, seed=10 + rep)
-            p = wrk(platform.port, size.http_seconds, lines, f"platform-{rep}")
+            p = measured_wrk(platform, size.http_seconds, lines, f"platform-{rep}")
             exhausted |= p["requests"] >= len(lines)
             made, counted = made + len(lines), counted + p["requests"]
             reps.append((h, p))
@@ -259,6 +285,12 @@ def _submit_result(size, label, reps, rss, integrity, exhausted):
                "hello_p50_ms": median([h["p50_ms"] for h, _ in reps]),
                "hello_p99_ms": median([h["p99_ms"] for h, _ in reps]),
                "p99_ratio": round(p99_ratio, 2), "non_2xx_3xx": bad, "pool_exhausted": exhausted,
+               # what limits it: CPU per request where it was spent, and whether the cores were all busy
+               "platform_app_cpu_ms": median([p["app_cpu_ms"] for _, p in reps]),
+               "platform_db_cpu_ms": median([p["db_cpu_ms"] for _, p in reps]),
+               "hello_app_cpu_ms": median([h["app_cpu_ms"] for h, _ in reps]),
+               "platform_cores_busy": median([p["cores_busy"] for _, p in reps]),
+               "hello_cores_busy": median([h["cores_busy"] for h, _ in reps]),
                "integrity": integrity}
     return Result(f"submit_{label}", size.name, round(median([p["rps"] for _, p in reps]), 1),
                   round(median([h["rps"] for h, _ in reps]), 1), "req/s", round(ratio, 3),
