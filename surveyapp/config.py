@@ -46,6 +46,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Build exports in a thread of the web process (one server), or leave them queued
         # for `surveyapp export-worker` (several app servers; see README "Deployment").
         "EXPORT_IN_THREAD": _env("EXPORT_IN_THREAD", "1") == "1",
+        # Outgoing mail (surveyapp.mail); with no SMTP host, messages go to .eml files in MAIL_FOLDER.
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": _env("SMTP_PORT"),
+        "SMTP_USER": _env("SMTP_USER"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_TLS": _env("SMTP_TLS", "starttls"),
+        "MAIL_FROM": _env("MAIL_FROM", "surveyapp@localhost"),
+        "MAIL_FOLDER": _env("MAIL_FOLDER") or str(instance / "mail"),
     }
     config.update(overrides)
     if config["ENV"] not in ("development", "testing") and not config["SECRET_KEY"]:
