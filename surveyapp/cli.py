@@ -284,25 +284,52 @@ def serve_command(host, port):
 @cli.command("demo")
 @click.option("--seed", default=2024, show_default=True)
 @click.option("--scale", default=0, show_default=True, type=click.IntRange(min=0),
-              help="also add N generated responses to every student campaign (bulk inserts)")
+              help="also add N generated responses to every student campaign of the demo (bulk inserts); "
+                   "on a database that already holds the demo, only adds them")
 @with_appcontext
 def demo_command(seed, scale):
     """Load the demo (city department, wards, schools, users, open campaigns with responses)."""
-    from .demo import load_demo
-    from .storage import sync_questionnaires
-    sync_questionnaires(get_registry())
-    try:
-        made = load_demo(seed=seed)
-    except RuntimeError as exc:
-        raise click.ClickException(str(exc))
+    from .demo import demo_campaign_ids, load_demo
+    _ensure_schema()
+    if _holds_units():
+        existing = demo_campaign_ids()
+        if not existing:
+            raise click.ClickException("the database already holds organisation units that are not the "
+                                       "demo's; the demo needs an empty database and never adds synthetic "
+                                       "answers to real campaigns")
+        if not scale:
+            raise click.ClickException("the demo is already loaded (it needs an empty database to load "
+                                       "again); use --scale N to add responses to its campaigns")
+        click.echo(f"demo already loaded: adding {scale:,} responses to each of its student campaigns")
+        _scale_demo(existing, scale, seed)
+        return
+    made = load_demo(seed=seed)
     _print_demo(made)
     if scale:
-        _scale_demo(made, scale, seed)
+        _scale_demo([cid for cid, _name in made["campaigns"]], scale, seed)
 
 
-def _scale_demo(made: dict, scale: int, seed: int) -> None:
+def _ensure_schema() -> None:
+    """Migrate a new or migrated database to the latest schema; leave one made without Alembic alone."""
+    from flask_migrate import upgrade
+    from sqlalchemy import inspect
+    from .extensions import db
+    from .storage import sync_questionnaires
+    tables = set(inspect(db.engine).get_table_names())
+    if not tables or "alembic_version" in tables:
+        upgrade(revision="heads")
+    sync_questionnaires(get_registry())
+
+
+def _holds_units() -> bool:
+    from .extensions import db
+    from .models import OrgUnit
+    return db.session.execute(select(OrgUnit.id).limit(1)).first() is not None
+
+
+def _scale_demo(campaign_ids: list[int], scale: int, seed: int) -> None:
     from .demo import scale_demo
-    for campaign_id, result in scale_demo([cid for cid, _name in made["campaigns"]], scale, seed):
+    for campaign_id, result in scale_demo(campaign_ids, scale, seed):
         click.echo(f"  campaign {campaign_id}: +{result.rows:,} responses in {result.seconds:.1f} s "
                    f"({result.rate:,.0f}/s)")
 
@@ -320,14 +347,9 @@ def _print_demo(made: dict) -> None:
 @with_appcontext
 def init_demo_command():
     """Migrate the database to the latest schema; load the demo when it is empty."""
-    from flask_migrate import upgrade
     from .demo import load_demo
-    from .extensions import db
-    from .models import OrgUnit
-    from .storage import sync_questionnaires
-    upgrade(revision="heads")
-    sync_questionnaires(get_registry())
-    if db.session.execute(select(OrgUnit.id).limit(1)).first():
+    _ensure_schema()
+    if _holds_units():
         click.echo("database ready (demo already loaded)")
         return
     _print_demo(load_demo())

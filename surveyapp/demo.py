@@ -23,6 +23,8 @@ from .scoring import ScoringError, score
 from .storage import response_values, result_values
 
 DEMO_PASSWORD = "surveyapp-demo"
+# Campaigns the demo made carry this setting, so `demo --scale` adds synthetic answers to them only.
+DEMO_SETTING = "demo"
 WARDS = ["Hồng Bàng", "Lê Chân", "Ngô Quyền", "Hải An", "Kiến An", "Đồ Sơn", "Dương Kinh", "Thủy Nguyên",
          "An Dương", "Tiên Lãng"]
 LEVEL_GRADES = {"mam_non": [], "tieu_hoc": [1, 2, 3, 4, 5], "thcs": [6, 7, 8, 9], "thpt": [10, 11, 12],
@@ -47,9 +49,27 @@ def load_demo(seed: int = 2024, responses_per_class: int = 12) -> dict[str, Any]
              if create_user(name, DEMO_PASSWORD, role, _org(code), full)]
     campaigns = _campaigns(department, schools, rng, responses_per_class)
     get_registry().hook.demo_loaded(department=department, schools=schools, campaigns=campaigns, rng=rng)
+    made = _mark_demo_campaigns()  # the modules' own demo campaigns included
     db.session.commit()
     return {"units": 1 + len(WARDS), "schools": len(schools), "users": users, "password": DEMO_PASSWORD,
-            "campaigns": [(c.id, c.name) for c in campaigns]}
+            "campaigns": [(c.id, c.name) for c in made]}
+
+
+def _mark_demo_campaigns() -> list:
+    """Mark every campaign in the (previously empty) database as the demo's own."""
+    from .models import Campaign
+    campaigns = db.session.execute(select(Campaign).order_by(Campaign.id)).scalars().all()
+    for campaign in campaigns:
+        campaign.settings = {**(campaign.settings or {}), DEMO_SETTING: True}
+    db.session.flush()
+    return campaigns
+
+
+def demo_campaign_ids() -> list[int]:
+    """Ids of the campaigns the demo made (empty when the database holds no demo)."""
+    from .models import Campaign
+    rows = db.session.execute(select(Campaign.id, Campaign.settings).order_by(Campaign.id)).all()
+    return [campaign_id for campaign_id, settings in rows if (settings or {}).get(DEMO_SETTING)]
 
 
 def _org(code: str) -> OrgUnit:
