@@ -5,6 +5,7 @@ import datetime as dt
 import secrets
 from typing import Iterable
 
+from flask_babel import _
 from sqlalchemy import or_, select
 
 from . import audit
@@ -13,6 +14,8 @@ from .extensions import db
 from .models import AccessCode, Campaign, ClassGroup, OrgUnit, QuestionnaireVersion
 from .storage import definition_for, ensure_version
 from .extra_items import ExtraItemError, extra_definition as _extra_definition
+from .labels import level_label
+from .questionnaire.schema import SCHOOL_LEVELS
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G: easy to read aloud and to type on a phone.
 CODE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
@@ -36,7 +39,7 @@ def normalise_code(text: str) -> str:
 def create_campaign(*, name: str, definition, owner: OrgUnit, scope: Iterable[OrgUnit], user_id: int | None,
                     opens_on: dt.date | None = None, closes_on: dt.date | None = None,
                     grades: Iterable[int] = (), settings: dict | None = None,
-                    classes: Iterable[int] = ()) -> Campaign:
+                    classes: Iterable[int] = (), levels: Iterable[str] = ()) -> Campaign:
     if definition.model.withheld is not None:
         raise CampaignError(f"{definition.id} is not available: {definition.model.withheld.en}")
     scope = list(scope)
@@ -44,10 +47,11 @@ def create_campaign(*, name: str, definition, owner: OrgUnit, scope: Iterable[Or
         raise CampaignError("choose at least one organisation unit")
     if opens_on and closes_on and closes_on < opens_on:
         raise CampaignError("the closing date is before the opening date")
+    levels, grades = population(definition, levels, grades)
     version = ensure_version(definition)
     campaign = Campaign(name=name.strip(), module=definition.module, qversion=version, owner_org=owner,
                         opens_on=opens_on, closes_on=closes_on, created_by_id=user_id,
-                        grades=",".join(str(g) for g in sorted(set(grades))),
+                        grades=",".join(str(g) for g in grades), levels=",".join(levels),
                         settings=dict(settings or {}, **({"classes": sorted(set(classes))} if classes else {})))
     campaign.scope = scope
     db.session.add(campaign)
@@ -55,6 +59,30 @@ def create_campaign(*, name: str, definition, owner: OrgUnit, scope: Iterable[Or
     audit.record("campaign.create", campaign, org_id=owner.id, questionnaire=definition.id,
                  version=version.seq, user_id=user_id)
     return campaign
+
+
+def population(definition, levels: Iterable[str], grades: Iterable[int]) -> tuple[list[str], list[int]]:
+    """The campaign's levels and grades: the questionnaire's own population, narrowed by the
+    campaign's choice (which may not reach outside it)."""
+    applies = definition.model.applies_to
+    levels, grades = _narrowed(levels, applies.levels, SCHOOL_LEVELS), _narrowed(grades, applies.grades, None)
+    if levels is None:
+        raise CampaignError(_("This questionnaire applies only to these school levels: %(levels)s.",
+                              levels=", ".join(level_label(x) for x in applies.levels)))
+    if grades is None:
+        raise CampaignError(_("This questionnaire applies only to grades %(grades)s.",
+                              grades=", ".join(str(g) for g in applies.grades)))
+    return levels, grades
+
+
+def _narrowed(chosen: Iterable, allowed: list, order) -> list | None:
+    """The chosen values inside ``allowed`` (all of ``allowed`` when none were chosen); None when a
+    chosen value lies outside it."""
+    chosen = set(chosen)
+    if allowed and not chosen <= set(allowed):
+        return None
+    values = chosen or set(allowed)
+    return sorted(values, key=order.index) if order else sorted(values)
 
 
 def set_status(campaign: Campaign, status: str, user_id: int | None = None) -> None:
@@ -73,7 +101,8 @@ def schools_in(campaign: Campaign) -> list[OrgUnit]:
         return []
     query = select(OrgUnit).where(OrgUnit.kind == "school", OrgUnit.active.is_(True),
                                   or_(*[OrgUnit.path.startswith(p) for p in prefixes]))
-    return list(db.session.execute(query.order_by(OrgUnit.path)).scalars())
+    schools = db.session.execute(query.order_by(OrgUnit.path)).scalars()
+    return [school for school in schools if campaign.takes_part(school)]
 
 
 def access_codes(campaign: Campaign) -> list[AccessCode]:

@@ -152,7 +152,7 @@ def _synthetic_responses(campaign, definition: Definition, schools: list[OrgUnit
                          per_class: int) -> int:
     registry = get_registry()
     rows = []
-    for school in schools:
+    for school in (s for s in schools if campaign.takes_part(s)):
         classes = db.session.execute(select(ClassGroup).filter_by(school_id=school.id)).scalars().all()
         if definition.model.respondent == "staff":
             targets = [(None, None, 1)]

@@ -17,9 +17,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 from .questionnaire.definition import MAX_SLOTS
+from .questionnaire.schema import SCHOOL_LEVELS  # noqa: F401  (re-exported: the tree's levels)
 
 ORG_KINDS = ("department", "unit", "school")
-SCHOOL_LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx")
 ROLES = ("admin", "counsellor", "viewer", "auditor")
 CAMPAIGN_STATUSES = ("draft", "open", "closed")
 RESPONSE_DRAFT, RESPONSE_SUBMITTED = 0, 1
@@ -154,6 +154,8 @@ class Campaign(db.Model):
     opens_on = db.Column(db.Date)
     closes_on = db.Column(db.Date)
     grades = db.Column(db.String(60), nullable=False, default="")
+    # School levels taking part (comma-separated; empty: every level), like ``grades``.
+    levels = db.Column(db.String(60), nullable=False, default="")
     settings = db.Column(db.JSON, nullable=False, default=dict)
     created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -165,6 +167,15 @@ class Campaign(db.Model):
     @property
     def grade_list(self) -> list[int]:
         return [int(g) for g in (self.grades or "").split(",") if g.strip()]
+
+    @property
+    def level_list(self) -> list[str]:
+        return [level for level in (self.levels or "").split(",") if level]
+
+    def takes_part(self, school: "OrgUnit") -> bool:
+        """Whether a school of the campaign's scope is of one of its levels."""
+        levels = self.level_list
+        return not levels or bool(set(levels) & set(school.level_list))
 
     def is_accepting(self, on: dt.date | None = None) -> bool:
         on = on or today()

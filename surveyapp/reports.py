@@ -399,7 +399,7 @@ class Dashboard:
 def campaign_schools(campaign, orgs: list[OrgUnit], level: str | None) -> list[OrgUnit]:
     prefixes = [org.path for org in campaign.scope]
     return [o for o in orgs if o.kind == "school" and any(o.path.startswith(p) for p in prefixes)
-            and (not level or level in o.level_list)]
+            and campaign.takes_part(o) and (not level or level in o.level_list)]
 
 
 def group_threshold(definition: Definition) -> int:

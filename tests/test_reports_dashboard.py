@@ -51,12 +51,12 @@ def test_small_group_and_its_complement_are_suppressed(rworld):
 
 
 def test_level_filter_keeps_only_that_level(rworld):
-    board = build_dashboard(rworld.campaign, rworld.definition, rworld.dept, level="tieu_hoc")
+    board = build_dashboard(rworld.campaign, rworld.definition, rworld.dept, level="gdtx")
     assert board.total.n == 7 and board.total.schools == 1
     assert [row.org.code for row in board.children] == ["P02"]
     assert sum(d.n for d in board.items.values()) > 0
     levels = {row.key: row for row in build_dashboard(rworld.campaign, rworld.definition, rworld.dept).levels}
-    assert levels["thcs"].agg.n == 31 and levels["tieu_hoc"].agg.n == 7
+    assert levels["thcs"].agg.n == 31 and levels["gdtx"].agg.n == 7
 
 
 def test_filtered_counts_equal_a_count_of_the_rows(rworld):

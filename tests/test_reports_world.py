@@ -1,7 +1,7 @@
 """A campaign with known responses for the report and export tests (and checks of the world itself).
 
 Tree: SGD -> P01 -> {A (classes 6A:8, 7A:4, 8A:6 responses), C (10, no classes)}
-          -> P02 -> {B (6A: 3 responses), E (tieu_hoc, 7)}
+          -> P02 -> {B (6A: 3 responses), E (gdtx, 7)}
           -> D (thpt, directly under the department, no responses)
 """
 from __future__ import annotations
@@ -46,8 +46,8 @@ class ReportWorld(World):
         rng = random.Random(seed)
         self.definition = get_registry().questionnaires[QID]
         self.school_c = add_unit(code="C", name="THCS C", kind="school", parent=self.ward, levels=["thcs"])
-        self.school_e = add_unit(code="E", name="Tiểu học Ê", kind="school", parent=self.ward2,
-                                 levels=["tieu_hoc"])
+        self.school_e = add_unit(code="E", name="GDTX Ê", kind="school", parent=self.ward2,
+                                 levels=["gdtx"])
         self.school_d = add_unit(code="D", name="THPT Đ", kind="school", parent=self.dept, levels=["thpt"])
         self.school_c.enrolment, self.school_e.enrolment, self.school_d.enrolment = 100, 50, 200
         self.class_a8 = ClassGroup(school_id=self.school_a.id, grade=8, name="8A", size=10)

@@ -104,9 +104,11 @@ def test_set_by_school_level_and_reviewer_by_configuration(world):
     both = add_unit(code="AB", name="Trường liên cấp", kind="school", parent=world.ward,
                     levels=["mam_non", "tieu_hoc"])
     preschool = add_unit(code="MN", name="MN Hoa Sen", kind="school", parent=world.ward, levels=["mam_non"])
-    assert applies("safe_school.tt18_2023", world.school_a) and not applies("safe_school.tt45_2021", world.school_a)
-    assert applies("safe_school.tt45_2021", preschool) and not applies("safe_school.tt18_2023", preschool)
-    assert applies("safe_school.tt18_2023", both) and applies("safe_school.tt45_2021", both)
+    tt18, tt45 = open_campaign(world), open_campaign(world, "safe_school.tt45_2021", "TT45")
+    assert tt18.level_list == ["tieu_hoc", "thcs", "thpt", "gdtx"] and tt45.level_list == ["mam_non"]
+    assert applies(tt18, world.school_a) and not applies(tt45, world.school_a)
+    assert applies(tt45, preschool) and not applies(tt18, preschool)
+    assert applies(tt18, both) and applies(tt45, both)
     assert reviewer_of(world.school_a) == world.ward          # default: the unit above
     world.school_a.reviewer = world.dept                      # configured: the Sở reviews it
     assert reviewer_of(world.school_a) == world.dept

@@ -9,7 +9,7 @@ from surveyapp.models import RESPONSE_DRAFT
 from surveyapp.questionnaire.schema import CRITERION_MET, CRITERION_NA, CRITERION_NOT_MET, TEXT_TYPES
 
 from . import assessment as flow
-from .sets import applies, set_of
+from .sets import applies
 
 
 def load(department, schools, campaigns, rng) -> None:
@@ -25,7 +25,7 @@ def load(department, schools, campaigns, rng) -> None:
 
 
 def _tt18(campaign, schools, rng) -> None:
-    eligible = [s for s in schools if applies(set_of(campaign), s)][:8]
+    eligible = [s for s in schools if applies(campaign, s)][:8]
     for index, school in enumerate(eligible):
         found = flow.start(campaign, school, None)   # wraps the core demo's submitted response
         if school.code == "P01-THCS" or index == 1:
@@ -52,7 +52,7 @@ def _reopen(found, rng) -> None:
 
 
 def _tt45(campaign, schools, rng) -> None:
-    preschools = [s for s in schools if applies(set_of(campaign), s)][:4]
+    preschools = [s for s in schools if applies(campaign, s)][:4]
     for index, school in enumerate(preschools):
         found = flow.start(campaign, school, None)
         _answer(found, rng, half=index == 0)

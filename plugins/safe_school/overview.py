@@ -19,7 +19,7 @@ from surveyapp.storage import answers_of, definition_for
 
 from . import assessment as flow
 from .models import DRAFT, NOT_STARTED, STATUSES, SUBMITTED, Assessment
-from .sets import applies, set_of
+from .sets import applies
 
 
 @dataclass
@@ -36,10 +36,9 @@ class SchoolRow:
 
 def schools_for(campaign: Campaign, within: list[OrgUnit], level: str = "") -> list[OrgUnit]:
     """Schools in the campaign's scope that must fill its set, inside the given units."""
-    qid = set_of(campaign)
     chosen = []
     for school in schools_in(campaign):
-        if not applies(qid, school) or not any(school.path.startswith(u.path) for u in within):
+        if not applies(campaign, school) or not any(school.path.startswith(u.path) for u in within):
             continue
         if level and level not in school.level_list:
             continue

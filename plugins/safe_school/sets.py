@@ -1,7 +1,8 @@
 """Which criteria set a school assesses, and who reviews it.
 
-Both are data: the levels each set covers (Thông tư 18/2023 for phổ thông and
-GDTX, Thông tư 45/2021 for mầm non) and each school's ``reviewer`` unit in the
+Both are data: the levels each set covers are the questionnaire's ``applies_to``
+(Thông tư 18/2023 for phổ thông and GDTX, Thông tư 45/2021 for mầm non), which a
+campaign takes as its population, and each school's ``reviewer`` unit in the
 organisation tree (default: the nearest unit above the school).
 """
 from __future__ import annotations
@@ -10,21 +11,12 @@ from surveyapp.access import ADMIN, REPORT_ROLES, in_scope
 from surveyapp.models import Campaign, OrgUnit
 
 MODULE_ID = "safe_school"
-# Levels a set covers. A set not listed here (e.g. one the department added) covers every school.
-SET_LEVELS: dict[str, tuple[str, ...]] = {
-    "safe_school.tt18_2023": ("tieu_hoc", "thcs", "thpt", "gdtx"),
-    "safe_school.tt45_2021": ("mam_non",),
-}
 
 
-def set_of(campaign: Campaign) -> str:
-    return campaign.qversion.qid
-
-
-def applies(qid: str, school: OrgUnit) -> bool:
-    """A multi-level school with a preschool section assesses both sets."""
-    levels = SET_LEVELS.get(qid)
-    return school.kind == "school" and (levels is None or bool(set(levels) & set(school.level_list)))
+def applies(campaign: Campaign, school: OrgUnit) -> bool:
+    """Whether the school fills the campaign's set: a school of one of its levels (a multi-level
+    school with a preschool section assesses both sets; a set without levels covers every school)."""
+    return school.kind == "school" and campaign.takes_part(school)
 
 
 def reviewer_of(school: OrgUnit) -> OrgUnit | None:

@@ -15,7 +15,7 @@ from surveyapp.uploads import UploadError, delete_stored, save_upload, stored_pa
 from . import assessment as flow
 from . import overview as ov
 from .models import SUBMITTED, Assessment
-from .sets import MODULE_ID, applies, can_review, can_view, is_school_admin, set_of
+from .sets import MODULE_ID, applies, can_review, can_view, is_school_admin
 
 bp = Blueprint(MODULE_ID, __name__, url_prefix="/safe_school", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -58,7 +58,7 @@ def index():
     mine = []
     for school in _my_schools():
         for campaign in campaigns:
-            if applies(set_of(campaign), school) and school in schools_in(campaign):
+            if applies(campaign, school) and school in schools_in(campaign):
                 mine.append((school, campaign, flow.find(campaign.id, school.id)))
     reviewing = bool(roots(current_user, REPORT_ROLES)) and not mine
     return render_template("safe_school/index.html", mine=mine, campaigns=campaigns, reviewing=reviewing,
@@ -71,7 +71,7 @@ def start(campaign_id: int, school_id: int):
     campaign = _campaign(campaign_id, (ADMIN,))
     school = db.session.get(OrgUnit, school_id)
     if school is None or not is_school_admin(current_user, school) or school not in schools_in(campaign) \
-            or not applies(set_of(campaign), school):
+            or not applies(campaign, school):
         abort(404)
     found = flow.find(campaign.id, school.id)
     if found is None and not campaign.is_accepting():

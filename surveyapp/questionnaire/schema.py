@@ -20,6 +20,10 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 QID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains")
 
+# School levels of the organisation tree (mầm non, tiểu học, THCS, THPT, GDTX), in school order.
+SCHOOL_LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx")
+SchoolLevel = Literal["mam_non", "tieu_hoc", "thcs", "thpt", "gdtx"]
+
 # Criterion answers are stored as small integers so reports can GROUP BY them.
 CRITERION_MET, CRITERION_NOT_MET, CRITERION_NA = 1, 0, 2
 YES, NO = 1, 0
@@ -197,6 +201,23 @@ class Scoring(Strict):
     outcome: Optional[Outcome] = None
 
 
+class Population(Strict):
+    """Who a questionnaire is for: the school levels and grades it applies to (empty: all).
+
+    A campaign of it expects answers from these schools and classes only, so participation,
+    laggards and indicators are computed over them."""
+
+    levels: list[SchoolLevel] = Field(default_factory=list)
+    grades: list[int] = Field(default_factory=list)
+
+    @field_validator("grades")
+    @classmethod
+    def _grades(cls, grades: list[int]) -> list[int]:
+        if any(not 1 <= g <= 12 for g in grades):
+            raise ValueError("grades must be from 1 to 12")
+        return sorted(set(grades))
+
+
 class Translation(Strict):
     status: Literal["validated", "not_validated"]
     note: Text
@@ -214,6 +235,7 @@ class Questionnaire(Strict):
     translation: Optional[Translation] = None
     respondent: Literal["student", "staff"] = "student"
     anonymous: bool = True
+    applies_to: Population = Field(default_factory=Population)
     withheld: Optional[Text] = None
     scales: dict[str, list[Option]] = Field(default_factory=dict)
     sections: list[Section] = Field(default_factory=list)

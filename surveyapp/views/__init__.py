@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
-from flask_babel import _, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from ..access import has_role
+from ..labels import level_label, status_label  # status_label is also imported by the views
 
 
 def register(app: Flask) -> None:
@@ -46,12 +47,7 @@ def _template_globals() -> dict:
             nav.extend(items or [])
         nav.sort(key=lambda item: item.order)
     return {"registry": registry, "locale": str(get_locale()), "plugin_nav": nav, "has_role": has_role,
-            "status_label": status_label}
-
-
-def status_label(status: str) -> str:
-    labels = {"draft": _("draft"), "open": _("open"), "closed": _("closed")}
-    return labels.get(status, status)
+            "status_label": status_label, "level_label": level_label}
 
 
 def _error_page(error):

@@ -24,7 +24,8 @@ from ..models import RESPONSE_SUBMITTED, AccessCode, Campaign, OrgUnit, Response
 from ..respondent import issue_tokens, token_counts
 from ..reports import participation
 from ..storage import chosen_definition, newer_stored_versions, version_choice
-from . import status_label
+from ..labels import level_label, status_label
+from ..questionnaire.schema import SCHOOL_LEVELS
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 ANY_ROLE = (ADMIN, COUNSELLOR, VIEWER, AUDITOR)
@@ -37,6 +38,7 @@ class CampaignForm(FlaskForm):
     scope = SelectMultipleField(coerce=int, validators=[DataRequired()])
     opens_on = DateField(validators=[Optional()])
     closes_on = DateField(validators=[Optional()])
+    levels = SelectMultipleField(validators=[Optional()])
     grades = StringField(validators=[Optional(), Length(max=60)])
     tokens = BooleanField()
 
@@ -60,10 +62,12 @@ def _form() -> CampaignForm:
     form.scope.choices = [(u.id, ("· " * u.depth) + u.name) for u in units_in_scope(current_user, ADMIN)]
     labels = {"name": _("Name"), "questionnaire": _("Questionnaire"), "scope": _("Organisation units"),
               "opens_on": _("Opens on"), "closes_on": _("Closes on"),
+              "levels": _("School levels (none chosen: those the questionnaire applies to)"),
               "grades": _("Grades (comma-separated, empty for all)"),
               "tokens": _("Also require a one-time code per student (printed slips)")}
     for name, text in labels.items():
         form[name].label.text = text
+    form.levels.choices = [(level, level_label(level)) for level in SCHOOL_LEVELS]
     return form
 
 
@@ -98,7 +102,7 @@ def new():
             campaign = create_campaign(
                 name=form.name.data, definition=definition, owner=_owner_for(units), scope=units,
                 user_id=current_user.id, opens_on=form.opens_on.data, closes_on=form.closes_on.data,
-                grades=_parse_grades(form.grades.data),
+                grades=_parse_grades(form.grades.data), levels=form.levels.data or (),
                 settings={"tokens": True} if form.tokens.data else None)
         except CampaignError as exc:
             db.session.rollback()
