@@ -64,7 +64,7 @@ SQLITE_PYTEST := env -u SURVEYAPP_DATABASE_URL -u SURVEYAPP_TEST_POSTGRES \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-sqlite: venv translations
-	$(SYSTEM_DEPS) chromium
+	$(SYSTEM_DEPS) chromium libreoffice
 	@echo "== SQLite run =="
 	$(SQLITE_PYTEST)
 

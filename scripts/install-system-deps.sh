@@ -2,8 +2,9 @@
 # Install the system packages the test suite needs, only when missing:
 #   postgresql  -> PostgreSQL server binaries (initdb, pg_ctl) for the PG test run
 #   chromium    -> /usr/bin/chromium for the browser tests
+#   libreoffice -> soffice (Writer, Calc; no GUI) to print workbooks and reports to PDF in tests
 #
-# Usage: scripts/install-system-deps.sh [postgresql] [chromium]   (default: both)
+# Usage: scripts/install-system-deps.sh [postgresql] [chromium] [libreoffice]   (default: all)
 #
 # Idempotent. Uses apt-get (noninteractive, quiet, `apt-get update` at most once).
 # When it cannot install (not root and no passwordless sudo, or no apt-get) it
@@ -40,10 +41,11 @@ find_initdb() {
 }
 have_postgresql() { find_initdb >/dev/null; }
 have_chromium() { [[ -x /usr/bin/chromium ]]; }
+have_libreoffice() { command -v soffice >/dev/null 2>&1; }
 
 # Which components to check (default: all).
 wanted=("$@")
-if [[ ${#wanted[@]} -eq 0 ]]; then wanted=(postgresql chromium); fi
+if [[ ${#wanted[@]} -eq 0 ]]; then wanted=(postgresql chromium libreoffice); fi
 
 missing=()   # component names
 packages=()  # apt packages to install for them
@@ -66,8 +68,16 @@ for c in "${wanted[@]}"; do
                 packages+=(chromium fonts-liberation)
             fi
             ;;
+        libreoffice)
+            if have_libreoffice; then
+                log "libreoffice: present ($(command -v soffice))"
+            else
+                missing+=(libreoffice)
+                packages+=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation)
+            fi
+            ;;
         *)
-            log "ERROR: unknown component '$c' (expected: postgresql, chromium)"
+            log "ERROR: unknown component '$c' (expected: postgresql, chromium, libreoffice)"
             exit 2
             ;;
     esac
@@ -137,6 +147,10 @@ for c in "${missing[@]}"; do
         chromium)
             have_chromium || give_up "chromium installed but /usr/bin/chromium not found"
             log "installed chromium ($(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium))"
+            ;;
+        libreoffice)
+            have_libreoffice || give_up "libreoffice installed but soffice not found"
+            log "installed libreoffice ($(command -v soffice))"
             ;;
     esac
 done

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from xlsxwriter.worksheet import Worksheet
 
 from .extensions import db
+from .labels import level_label
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
 from .reports import (Agg, Measures, Row, by_school_and_class, campaign_schools, distributions, group_threshold,
@@ -48,7 +50,7 @@ SUPPRESSED = Suppressed()
 @dataclass
 class Column:
     header: str
-    kind: str = "text"  # text | int | float | percent | date
+    kind: str = "text"  # text | wrap (long text, wrapped) | int | float | percent | date
     width: Optional[float] = None
 
 
@@ -60,6 +62,10 @@ class ChartSpec:
     kind: str = "column"  # column | bar
     stacked: bool = False
     y_format: Optional[str] = None  # number format of the value axis, e.g. "0%"
+    # The value axis starts at zero unless told otherwise (a mean on a 1-5 scale starts at 1 and
+    # its title says so): an axis starting near the data exaggerates small differences.
+    value_min: Optional[float] = 0
+    value_max: Optional[float] = None
 
 
 @dataclass
@@ -72,6 +78,7 @@ class SheetSpec:
     note: Optional[str] = None
     row_count_hint: int = 0
     conditional_formats: list["ConditionalFormat"] = field(default_factory=list)
+    one_page: bool = False  # printed on a single page (the cover)
 
 
 @dataclass
@@ -123,8 +130,21 @@ def safe_sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+# Printing: A4; a sheet wider than this many character widths is printed landscape. Every sheet is
+# scaled to one page wide, so a wide table never spills onto pages to its right.
+A4_PAPER, PORTRAIT_WIDTH = 9, 95
+CHART_CATEGORIES = 25          # categories a chart shows at most; the table has them all
+CHART_WIDTH, CHART_HEIGHT, ROW_PX, CHAR_PX = 760, 380, 20, 7
+
+
+def header_text(text: str) -> str:
+    """User text for an Excel page header: '&' starts a control code there, so it is doubled."""
+    return text.replace("&", "&&")
+
+
 # The value type a column of each kind normally holds: such cells skip write_cell's dispatch.
-EXPECTED_TYPE: dict[str, type] = {"text": str, "int": int, "float": float, "percent": float, "date": dt.date}
+EXPECTED_TYPE: dict[str, type] = {"text": str, "wrap": str, "int": int, "float": float, "percent": float,
+                                  "date": dt.date}
 
 
 class StreamingWorksheet(Worksheet):
@@ -144,19 +164,25 @@ class StreamingWorksheet(Worksheet):
 
 
 class WorkbookWriter:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, page_title: str = "", as_of: str = ""):
+        """``page_title`` (campaign and scope) and ``as_of`` ("figures as of" date and time) head
+        every printed page."""
         self.path = path
         self.book = xlsxwriter.Workbook(str(path), {
             "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-            "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd"})
+            "strings_to_numbers": False, "default_date_format": "dd/mm/yyyy"})
+        self.page_header = (f"&L{header_text(page_title)[:120]}&R{header_text(as_of)[:80]}"
+                            if page_title or as_of else "")
+        self.page_footer = "&L&A&R" + header_text(_("Page")) + " &P / &N"
         self.taken: set[str] = set()
         self.formats = {
             "header": self.book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True,
                                             "valign": "top"}),
-            "text": None, "int": self.book.add_format({"num_format": "#,##0"}),
+            "text": None, "wrap": self.book.add_format({"text_wrap": True, "valign": "top"}),
+            "int": self.book.add_format({"num_format": "#,##0"}),
             "float": self.book.add_format({"num_format": "0.00"}),
             "percent": self.book.add_format({"num_format": "0.0%"}),
-            "date": self.book.add_format({"num_format": "yyyy-mm-dd"}),
+            "date": self.book.add_format({"num_format": "dd/mm/yyyy"}),
             "suppressed": self.book.add_format({"italic": True, "font_color": "#7F7F7F", "align": "right"}),
             "title": self.book.add_format({"bold": True, "font_size": 14}),
             "note": self.book.add_format({"italic": True, "font_color": "#595959"}),
@@ -228,18 +254,43 @@ class WorkbookWriter:
         if spec.note:
             sheet.write_string(0, 0, spec.note, self.formats["note"])
             row = 1
+        widths = [column_width(column) for column in spec.columns]
+        self._page_setup(sheet, spec, widths, row)
         for col, column in enumerate(spec.columns):
             sheet.write_string(row, col, column.header, self.formats["header"])
-            sheet.set_column(col, col, column.width or max(10, min(40, len(column.header) + 2)))
+            sheet.set_column(col, col, widths[col])
         sheet.freeze_panes(row + 1, 1 if len(spec.columns) > 1 else 0)
         return sheet
 
+    def _page_setup(self, sheet, spec: SheetSpec, widths: list[float], header_row: int) -> None:
+        """A4, one page wide (landscape when wide), the header row repeated on every page, the
+        campaign, scope and "figures as of" in the page header, sheet name and page number below."""
+        sheet.set_paper(A4_PAPER)
+        if sum(widths) > PORTRAIT_WIDTH and not spec.one_page:
+            sheet.set_landscape()
+        sheet.fit_to_pages(1, 1 if spec.one_page else 0)
+        sheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+        if not spec.one_page:
+            sheet.repeat_rows(header_row)
+        if self.page_header:
+            sheet.set_header(self.page_header)
+        sheet.set_footer(self.page_footer)
+        # Wrapped headers need a row tall enough for their longest one (Excel does not grow it).
+        lines = max((math.ceil(len(c.header) / max(1.0, w - 1)) for c, w in zip(spec.columns, widths)), default=1)
+        sheet.set_row(header_row, 15 * max(1, lines))
+
     def _finish(self, sheet, spec: SheetSpec, first_row: int, written: int, chart_ok: bool) -> None:
+        last_row, last_col = first_row - 1 + written, len(spec.columns) - 1
         if written:
-            sheet.autofilter(first_row - 1, 0, first_row - 1 + written, len(spec.columns) - 1)
-        if chart_ok and written:
+            sheet.autofilter(first_row - 1, 0, last_row, last_col)
+        if chart_ok and written and spec.charts:
             for index, chart in enumerate(spec.charts):
                 self._chart(sheet, spec, chart, first_row, written, index)
+            # Charts sit under the table, inside the printed area.
+            chart_rows = len(spec.charts) * (CHART_HEIGHT // ROW_PX + 2)
+            last_row += 1 + chart_rows
+            last_col = max(last_col, _columns_spanned([column_width(c) for c in spec.columns], CHART_WIDTH))
+        sheet.print_area(0, 0, max(last_row, first_row - 1), last_col)
         if written:
             for rule in spec.conditional_formats:
                 self._conditional(sheet, rule, first_row, written)
@@ -257,26 +308,51 @@ class WorkbookWriter:
     def _chart(self, sheet, spec: SheetSpec, chart_spec: ChartSpec, first_row: int, written: int, index: int) -> None:
         subtype = {"subtype": "stacked"} if chart_spec.stacked else {}
         chart = self.book.add_chart({"type": chart_spec.kind, **subtype})
-        last = first_row + min(written, 60) - 1  # a readable chart: the first 60 rows
+        shown = min(written, CHART_CATEGORIES)  # a readable chart: the table's first rows
+        last = first_row + shown - 1
         for value_col in chart_spec.value_columns:
             chart.add_series({
                 "name": [sheet.name, first_row - 1, value_col],
                 "categories": [sheet.name, first_row, chart_spec.category_column, last, chart_spec.category_column],
                 "values": [sheet.name, first_row, value_col, last, value_col],
             })
-        chart.set_title({"name": chart_spec.title})
-        chart.set_legend({"position": "bottom"})
-        if chart_spec.y_format:
-            axis = chart.set_x_axis if chart_spec.kind == "bar" else chart.set_y_axis
-            axis({"num_format": chart_spec.y_format})
-        chart.set_size({"width": 720, "height": 360})
-        sheet.insert_chart(first_row, len(spec.columns) + 1 + 0 * index, chart, {"y_offset": 380 * index})
+        title = chart_spec.title
+        if shown < written:
+            title += " " + _("(first %(n)s of %(total)s rows; all are in the table)", n=shown, total=written)
+        chart.set_title({"name": title, "name_font": {"size": 11}})
+        chart.set_legend({"position": "bottom"} if len(chart_spec.value_columns) > 1 else {"none": True})
+        value_axis, category_axis = ((chart.set_x_axis, chart.set_y_axis) if chart_spec.kind == "bar"
+                                     else (chart.set_y_axis, chart.set_x_axis))
+        scale = {key: value for key, value in (("num_format", chart_spec.y_format), ("min", chart_spec.value_min),
+                                               ("max", chart_spec.value_max)) if value is not None}
+        value_axis(scale)
+        # Every category labelled in full (rotated on a column chart), none skipped.
+        category_axis({"interval_unit": 1, "num_font": {"rotation": -45} if chart_spec.kind == "column" else {},
+                       "reverse": chart_spec.kind == "bar"})
+        height = max(CHART_HEIGHT, 18 * shown + 120) if chart_spec.kind == "bar" else CHART_HEIGHT
+        chart.set_size({"width": CHART_WIDTH, "height": height})
+        top = first_row + written + 1 + index * (CHART_HEIGHT // ROW_PX + 2)
+        sheet.insert_chart(top, 0, chart)
 
     def close(self) -> None:
         self.book.close()
 
 
 # -- the core's own sheets --------------------------------------------------------------
+
+def column_width(column: Column) -> float:
+    return column.width or max(10, min(40, len(column.header) + 2))
+
+
+def _columns_spanned(widths: list[float], pixels: int) -> int:
+    """The index of the last column a drawing ``pixels`` wide covers from column A."""
+    covered, col = 0.0, 0
+    while True:
+        covered += (widths[col] if col < len(widths) else 8.43) * CHAR_PX + 5
+        if covered >= pixels:
+            return col
+        col += 1
+
 
 def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None) -> SheetSpec:
     from .campaigns import version_label
@@ -288,8 +364,8 @@ def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None)
         [_("Module"), campaign.module],
         [_("Questionnaire version"), version_label(campaign)],
         [_("Scope"), f"{org.name} ({org.code})"],
-        [_("Window"), f"{campaign.opens_on or '…'} – {campaign.closes_on or '…'}"],
-        [_("Exported on"), dt.date.today().isoformat()],
+        [_("Window"), campaign_window(campaign)],
+        [_("Figures as of"), figures_as_of()],
         [_("Suppression rule"), _("Groups with fewer than %(k)s responses are suppressed, with complementary "
                                   "suppression so that no hidden figure can be recovered by subtraction.", k=k)],
         [_("Suppressed cells"), _("shown as \"%(mark)s\", never left empty", mark=suppressed_mark())],
@@ -297,7 +373,31 @@ def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None)
          else _("School-level workbook: aggregates, and free-text answers only when at least %(k)s responses.",
                 k=min_group_size(free_text=True))],
     ]
-    return SheetSpec(_("Cover"), [Column(_("Field"), width=24), Column(_("Value"), width=90)], rows, order=0)
+    return SheetSpec(_("Cover"), [Column(_("Field"), "wrap", width=24), Column(_("Value"), "wrap", width=70)], rows,
+                     order=0, one_page=True)
+
+
+def vn_date(day: Optional[dt.date]) -> str:
+    """dd/mm/yyyy, as Vietnamese documents write dates."""
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def campaign_window(campaign) -> str:
+    if campaign.opens_on and campaign.closes_on:
+        return f"{vn_date(campaign.opens_on)} – {vn_date(campaign.closes_on)}"
+    if campaign.opens_on:
+        return _("from %(day)s", day=vn_date(campaign.opens_on))
+    if campaign.closes_on:
+        return _("until %(day)s", day=vn_date(campaign.closes_on))
+    return _("no fixed dates")
+
+
+def figures_as_of(now: Optional[dt.datetime] = None) -> str:
+    """The local date and time the figures were read (the department's time zone)."""
+    from zoneinfo import ZoneInfo
+    from flask import current_app
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Ho_Chi_Minh")
+    return (now or dt.datetime.now(zone)).astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
 
 def suppressed_mark() -> str:
@@ -374,7 +474,8 @@ def units_sheet(summary: Summary, locale: str) -> SheetSpec:
 def schools_sheet(summary: Summary, locale: str) -> SheetSpec:
     """Per school, laggards first (the chart then shows the schools that need a reminder)."""
     names = {o.id: o.name for o in summary.orgs}
-    rows = [[names.get(row.org.parent_id, ""), row.org.code, row.label, row.org.levels, *_participation(row.agg),
+    rows = [[names.get(row.org.parent_id, ""), row.org.code, row.label,
+             ", ".join(level_label(level) for level in row.org.level_list), *_participation(row.agg),
              *_result_values(row.agg, summary.measures, row.hidden)]
             for row in laggards_first(summary.rows("school"))]
     columns = [Column(_("Unit"), width=28), Column(_("School code")), Column(_("School"), width=36),
@@ -385,7 +486,7 @@ def schools_sheet(summary: Summary, locale: str) -> SheetSpec:
 
 def levels_sheet(summary: Summary, locale: str) -> SheetSpec:
     schools = [o for o in summary.orgs if o.kind == "school"]
-    rows = [[row.label, row.agg.schools, *_participation(row.agg),
+    rows = [[level_label(row.key), row.agg.schools, *_participation(row.agg),
              *_result_values(row.agg, summary.measures, row.hidden)]
             for row in level_rows(schools, summary.totals, summary.k)]
     columns = [Column(_("School level"), width=16), Column(_("Schools"), "int"), *_participation_columns(),
@@ -585,7 +686,8 @@ def build_workbook(campaign, org: OrgUnit, path: Path, options: ExportOptions,
     progress = progress or (lambda pct, msg: None)
     try:
         sheets = collect_sheets(campaign, org, options)
-        writer = WorkbookWriter(partial)
+        writer = WorkbookWriter(partial, page_title=f"{campaign.name} — {org.name}",
+                                as_of=_("Figures as of %(when)s", when=figures_as_of()))
         for index, spec in enumerate(sheets):
             base = int(90 * index / len(sheets))
             span = max(1, int(90 / len(sheets)))

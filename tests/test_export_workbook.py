@@ -190,7 +190,7 @@ def test_typed_columns_write_every_cell_as_write_cell_does(english, tmp_path):
     assert cells == _data_cells(tmp_path / "reference.xlsx")
     typed, blank, hidden, _other, text = cells
     assert typed[:5] == [("=1+1", "s", "General", False), (7, "n", "#,##0", False), (2.5, "n", "0.00", False),
-                         (0.25, "n", "0.0%", False), (dt.datetime(2024, 5, 17), "d", "yyyy-mm-dd", False)]
+                         (0.25, "n", "0.0%", False), (dt.datetime(2024, 5, 17), "d", "dd/mm/yyyy", False)]
     assert all(value is None for value, *_ in blank)
     assert all(value.startswith("suppressed") and italic for value, _t, _f, italic in hidden)
     assert [(value, kind) for value, kind, *_ in text] == [
