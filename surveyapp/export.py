@@ -715,9 +715,23 @@ def build_workbook(campaign, org: OrgUnit, path: Path, options: ExportOptions,
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_cell(value: Any, kind: str) -> str:
-    """One CSV field: numbers plain, shares in percent, text neutralised against formula injection
-    (OWASP: prefix a leading = + - @ tab or CR with an apostrophe)."""
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a spreadsheet set to the user's language reads a CSV file. With Vietnamese regional
+    settings (Excel, LibreOffice) the list separator is ';' and the decimal mark ','; a file with
+    ',' and '.' there turns 3.651 into 3651 and 30.3 into text."""
+
+    delimiter: str
+    decimal: str
+
+
+CSV_DIALECTS = {"vi": CsvDialect(";", ","), "en": CsvDialect(",", ".")}
+
+
+def csv_cell(value: Any, kind: str, decimal: str = ".") -> str:
+    """One CSV field: numbers without thousands separators and with the dialect's decimal mark, shares
+    in percent, text neutralised against formula injection (OWASP: prefix a leading = + - @ tab or CR
+    with an apostrophe)."""
     if value is None:
         return ""
     if isinstance(value, Suppressed):
@@ -726,21 +740,23 @@ def csv_cell(value: Any, kind: str) -> str:
         text = str(value)
         return "'" + text if text.startswith(FORMULA_LEADS) else text
     if kind == "percent":
-        return f"{100 * value:.1f}"
-    return str(value) if isinstance(value, int) else f"{value:.3f}"
+        return f"{100 * value:.1f}".replace(".", decimal)
+    return str(value) if isinstance(value, int) else f"{value:.3f}".replace(".", decimal)
 
 
 def summary_csv(campaign, org: OrgUnit, table: str, level: Optional[str] = None, locale: str | None = None) -> str:
-    """The ``units``, ``schools`` or ``levels`` summary as CSV text, with a BOM so Excel reads UTF-8."""
+    """The ``units``, ``schools`` or ``levels`` summary as CSV text, with a BOM so Excel reads UTF-8,
+    in the separators a spreadsheet set to the user's language expects (``CSV_DIALECTS``)."""
     from flask_babel import force_locale, get_locale
     from .campaigns import definition_of
     locale = locale or str(get_locale())
+    dialect = CSV_DIALECTS.get(locale, CSV_DIALECTS["en"])
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
     with force_locale(locale):
         summary = Summary.build(campaign, definition_of(campaign), org, level)
         spec = SUMMARY_TABLES[table](summary, locale)
         writer.writerow([csv_cell(c.header + (" (%)" if c.kind == "percent" else ""), "text") for c in spec.columns])
         for row in spec.rows:
-            writer.writerow([csv_cell(value, column.kind) for value, column in zip(row, spec.columns)])
+            writer.writerow([csv_cell(value, column.kind, dialect.decimal) for value, column in zip(row, spec.columns)])
     return "\ufeff" + buffer.getvalue()

@@ -1,6 +1,10 @@
 """Words for the core's coded values (school levels, campaign statuses), so no page or sheet shows a code."""
 from __future__ import annotations
 
+import datetime as dt
+import re
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 
 LEVEL_LABELS = {
@@ -25,3 +29,19 @@ def level_label(code: str) -> str:
 
 def status_label(code: str) -> str:
     return str(STATUS_LABELS.get(code, code))
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """ASCII words joined by '-' (Vietnamese without diacritics, 'đ' as 'd'): safe in any file name."""
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:limit].rstrip("-") or "campaign"
+
+
+def download_name(campaign_name: str, scope_code: str, extension: str, day: dt.date | None = None,
+                  part: str = "") -> str:
+    """``<campaign slug>_<scope code>_<yyyy-mm-dd>[_<part>].<ext>``: sorts by date, says what it holds."""
+    pieces = [slug(campaign_name), slug(scope_code, 40).upper(), (day or dt.date.today()).isoformat()]
+    if part:
+        pieces.append(slug(part, 20))
+    return "_".join(pieces) + "." + extension

@@ -5,6 +5,8 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from conftest import login
 from surveyapp import charts
 from surveyapp.export import SUPPRESSED, csv_cell, summary_csv, suppressed_mark
@@ -81,6 +83,54 @@ def test_csv_download_is_scoped(client, rworld):
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
+    import datetime as dt
+    from surveyapp.labels import slug
+    expected = f'{slug(rworld.campaign.name)}_P01_{dt.date.today().isoformat()}_units.csv'
+    assert f'filename={expected}' in response.headers["Content-Disposition"].replace('"', "")
     assert response.data.startswith("\ufeff".encode("utf-8"))
     assert client.get(f"/reports/campaign/{rworld.campaign.id}/csv?org={rworld.dept.id}").status_code == 404
     assert client.get(f"/reports/campaign/{rworld.campaign.id}/csv?table=secret").status_code == 404
+
+
+def test_vietnamese_csv_opens_with_numbers_in_a_vietnamese_locale_spreadsheet(rworld, tmp_path):
+    """Opened by LibreOffice with Vietnamese regional settings (vi-VN: ';' lists, ',' decimals),
+    every figure lands as the same number, none as text or a thousand times larger."""
+    import subprocess
+    from openpyxl import load_workbook
+    from office import soffice
+    text = summary_csv(rworld.campaign, rworld.dept, "schools", locale="vi")
+    source = tmp_path / "truong.csv"
+    source.write_bytes(text.encode("utf-8"))
+    # Filter options: separator ';' (59), quote '"' (34), UTF-8 (76), from line 1, default column
+    # formats, language vi-VN (LCID 1066): what a Vietnamese user's spreadsheet applies.
+    subprocess.run([soffice(), f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless",
+                    "--infilter=CSV:59,34,76,1,,1066", "--convert-to", "xlsx", "--outdir", str(tmp_path),
+                    str(source)], check=True, capture_output=True, timeout=240)
+    sheet = load_workbook(tmp_path / "truong.xlsx").active
+    rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    n, mean = sql_figures(rworld.campaign.id, [rworld.school_a.id])
+    assert rows["A"][4] == n and isinstance(rows["A"][4], int)
+    assert isinstance(rows["A"][7], float) and rows["A"][7] == pytest.approx(mean, abs=0.0005)
+    rate = rows["A"][6]
+    assert isinstance(rate, float) and 0 < rate <= 100
+    assert str(rows["B"][7]).startswith("ẩn") or "5" in str(rows["B"][7])   # the suppression mark, as text
+
+
+def test_csv_dialect_follows_the_language(rworld):
+    vi = summary_csv(rworld.campaign, rworld.dept, "units", locale="vi")
+    en = summary_csv(rworld.campaign, rworld.dept, "units", locale="en")
+    vi_rows = list(csv.reader(io.StringIO(vi[1:]), delimiter=";"))
+    en_rows = list(csv.reader(io.StringIO(en[1:])))
+    assert len(vi_rows[0]) == len(en_rows[0]) > 5
+    for vi_row, en_row in zip(vi_rows[1:], en_rows[1:]):
+        assert [cell.replace(",", ".") for cell in vi_row[3:]] == en_row[3:]
+    assert any("," in cell for row in vi_rows[1:] for cell in row[3:])
+
+
+def test_download_names_say_campaign_scope_and_date():
+    import datetime as dt
+    from surveyapp.labels import download_name
+    name = download_name("Đối thoại học đường — năm học 2025-2026", "SGD", "xlsx", dt.date(2026, 12, 4))
+    assert name == "doi-thoai-hoc-duong-nam-hoc-2025-2026_SGD_2026-12-04.xlsx"
+    assert download_name("Ý kiến", "p01-thcs", "csv", dt.date(2026, 1, 2), "schools") == \
+        "y-kien_P01-THCS_2026-01-02_schools.csv"

@@ -13,6 +13,7 @@ from ..campaigns import overlaps
 from ..export import ExportOptions
 from ..extensions import db
 from ..jobs import queue_export, start_in_thread
+from ..labels import download_name
 from ..models import Campaign, ExportJob, OrgUnit
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -65,6 +66,7 @@ def download(job_id: int):
         abort(404)
     audit.record("export.download", job, org_id=job.org_id)
     db.session.commit()
-    name = f"campaign-{job.campaign_id}-{job.id}.xlsx"
+    campaign, org = db.session.get(Campaign, job.campaign_id), db.session.get(OrgUnit, job.org_id)
+    name = download_name(campaign.name, org.code, "xlsx", (job.finished_at or job.created_at).date())
     return send_file(job.path, as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

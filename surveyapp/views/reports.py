@@ -16,6 +16,7 @@ from .. import charts, get_registry
 from ..access import REPORT_ROLES, in_scope, require_role, roots, units_in_scope
 from ..campaigns import campaigns_visible_to, definition_of, overlaps
 from ..export import summary_csv
+from ..labels import download_name
 from ..extensions import db
 from ..models import SCHOOL_LEVELS, Campaign, OrgUnit
 from ..reports import Dashboard, build_dashboard, comparison, path_ids, trend
@@ -104,7 +105,7 @@ def csv(campaign_id: int):
     if table not in ("schools", "units", "levels"):
         abort(404)
     text = summary_csv(campaign, node, table, level)
-    name = f"campaign-{campaign.id}-{table}.csv"
+    name = download_name(campaign.name, node.code, "csv", part=table)
     return Response(text.encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
