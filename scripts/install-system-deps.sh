@@ -2,7 +2,7 @@
 # Install the system packages the test suite needs, only when missing:
 #   postgresql  -> PostgreSQL server binaries (initdb, pg_ctl) for the PG test run
 #   chromium    -> /usr/bin/chromium for the browser tests
-#   libreoffice -> soffice (Writer, Calc; no GUI) to print workbooks and reports to PDF in tests
+#   libreoffice -> soffice (Writer, Calc; no GUI) and pdftotext, to print workbooks and reports to PDF in tests
 #
 # Usage: scripts/install-system-deps.sh [postgresql] [chromium] [libreoffice]   (default: all)
 #
@@ -41,7 +41,7 @@ find_initdb() {
 }
 have_postgresql() { find_initdb >/dev/null; }
 have_chromium() { [[ -x /usr/bin/chromium ]]; }
-have_libreoffice() { command -v soffice >/dev/null 2>&1; }
+have_libreoffice() { command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; }
 
 # Which components to check (default: all).
 wanted=("$@")
@@ -73,7 +73,7 @@ for c in "${wanted[@]}"; do
                 log "libreoffice: present ($(command -v soffice))"
             else
                 missing+=(libreoffice)
-                packages+=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation)
+                packages+=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation poppler-utils)
             fi
             ;;
         *)

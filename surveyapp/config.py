@@ -46,6 +46,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Build exports in a thread of the web process (one server), or leave them queued
         # for `surveyapp export-worker` (several app servers; see README "Deployment").
         "EXPORT_IN_THREAD": _env("EXPORT_IN_THREAD", "1") == "1",
+        # Địa danh on the date line of official reports (e.g. "Hải Phòng"); left to fill when empty.
+        "REPORT_PLACE": _env("REPORT_PLACE", ""),
         # Outgoing mail (surveyapp.mail); with no SMTP host, messages go to .eml files in MAIL_FOLDER.
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": _env("SMTP_PORT"),

@@ -284,11 +284,12 @@ class WorkbookWriter:
         if written:
             sheet.autofilter(first_row - 1, 0, last_row, last_col)
         if chart_ok and written and spec.charts:
-            for index, chart in enumerate(spec.charts):
-                self._chart(sheet, spec, chart, first_row, written, index)
-            # Charts sit under the table, inside the printed area.
-            chart_rows = len(spec.charts) * (CHART_HEIGHT // ROW_PX + 2)
-            last_row += 1 + chart_rows
+            top = last_row + 2   # charts sit under the table, one under the other, inside the printed area
+            for chart in spec.charts:
+                height = chart_height(chart, written)
+                self._chart(sheet, chart, first_row, written, top, height)
+                top += math.ceil(height / ROW_PX) + 1
+            last_row = top
             last_col = max(last_col, _columns_spanned([column_width(c) for c in spec.columns], CHART_WIDTH))
         sheet.print_area(0, 0, max(last_row, first_row - 1), last_col)
         if written:
@@ -305,7 +306,7 @@ class WorkbookWriter:
                                  {"type": "cell", "criteria": "==", "value": value,
                                   "format": self.book.add_format(style)})
 
-    def _chart(self, sheet, spec: SheetSpec, chart_spec: ChartSpec, first_row: int, written: int, index: int) -> None:
+    def _chart(self, sheet, chart_spec: ChartSpec, first_row: int, written: int, top: int, height: int) -> None:
         subtype = {"subtype": "stacked"} if chart_spec.stacked else {}
         chart = self.book.add_chart({"type": chart_spec.kind, **subtype})
         shown = min(written, CHART_CATEGORIES)  # a readable chart: the table's first rows
@@ -329,9 +330,7 @@ class WorkbookWriter:
         # Every category labelled in full (rotated on a column chart), none skipped.
         category_axis({"interval_unit": 1, "num_font": {"rotation": -45} if chart_spec.kind == "column" else {},
                        "reverse": chart_spec.kind == "bar"})
-        height = max(CHART_HEIGHT, 18 * shown + 120) if chart_spec.kind == "bar" else CHART_HEIGHT
         chart.set_size({"width": CHART_WIDTH, "height": height})
-        top = first_row + written + 1 + index * (CHART_HEIGHT // ROW_PX + 2)
         sheet.insert_chart(top, 0, chart)
 
     def close(self) -> None:
@@ -339,6 +338,13 @@ class WorkbookWriter:
 
 
 # -- the core's own sheets --------------------------------------------------------------
+
+def chart_height(chart: ChartSpec, rows: int) -> int:
+    """A bar chart grows with its categories so that every label is readable."""
+    shown = min(rows, CHART_CATEGORIES)
+    return max(CHART_HEIGHT, 18 * shown * max(1, len(chart.value_columns) // 2) + 120) \
+        if chart.kind == "bar" else CHART_HEIGHT
+
 
 def column_width(column: Column) -> float:
     return column.width or max(10, min(40, len(column.header) + 2))

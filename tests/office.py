@@ -32,6 +32,13 @@ def to_pdf(document: Path, outdir: Path) -> Path:
     return pdf
 
 
+def pdf_text(pdf: Path, page: int | None = None) -> str:
+    """The PDF's text as poppler reads it (pypdf garbles precomposed Vietnamese letters)."""
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(["pdftotext", "-layout", *pages, str(pdf), "-"], check=True, capture_output=True,
+                          text=True, timeout=60).stdout
+
+
 def pages_by_footer(pdf: Path, names: list[str]) -> dict[str, int]:
     """How many printed pages carry each sheet name in their footer ("<sheet> Trang 3 / 12")."""
     from pypdf import PdfReader

@@ -365,6 +365,28 @@ def test_printable_report_in_vietnamese(client, world, campaign):
     assert "@media print" in page(client, "/safe_school/static/safe_school.css")
 
 
+def test_self_assessment_report_as_a_word_document(client, world, campaign, tmp_path):
+    from docx import Document
+    from office import pdf_text, to_pdf
+    assessment_id = _submitted(client, world, campaign, unmet=["tc1_6"])
+    response = client.get(f"/safe_school/a/{assessment_id}/report.docx")
+    assert response.status_code == 200 and response.mimetype.endswith("wordprocessingml.document")
+    document = Document(io.BytesIO(response.data))
+    heading, *criteria, signature = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in heading[0][1] and "THCS A" in heading[0][0]
+    rows = {row[0]: row for table in criteria for row in table[1:]}
+    scored = [info.item for info in definition().items.values() if info.item.type == "criterion"]
+    assert {item.code for item in scored} <= set(rows)
+    unmet = next(item for item in scored if item.id == "tc1_6")
+    assert "Kế hoạch khắc phục: Thay ổ cắm hỏng" in rows[unmet.code][1]
+    assert "HIỆU TRƯỞNG" in signature[0][1]
+    source = tmp_path / "tu-danh-gia.docx"
+    source.write_bytes(response.data)
+    assert "BÁO CÁO TỰ ĐÁNH GIÁ" in " ".join(pdf_text(to_pdf(source, tmp_path)).split())
+    login(client, "school_b_admin")
+    assert client.get(f"/safe_school/a/{assessment_id}/report.docx").status_code == 404
+
+
 def test_overview_and_year_over_year(client, world, campaign):
     old_id = _submitted(client, world, campaign, unmet=["tc1_6"])
     login(client, "ward_admin")

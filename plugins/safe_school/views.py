@@ -1,7 +1,8 @@
 """safe_school pages: the school's self-assessment, evidence, review queue, overview, printable report."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for)
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
 from flask_babel import _, force_locale, get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -218,6 +219,20 @@ def report(assessment_id: int):
         context = _page_context(found)
         context["locale"] = "vi"
         return render_template("safe_school/report.html", **context)
+
+
+@bp.route("/a/<int:assessment_id>/report.docx")
+@login_required
+def report_docx(assessment_id: int):
+    """The same report as an editable Word document (Nghị định 30/2020 layout)."""
+    from surveyapp.labels import download_name
+    from .report_doc import build
+    found = _assessment(assessment_id)
+    with force_locale("vi"):
+        data = build(_page_context(found))
+    name = download_name(f"tu-danh-gia-{found.campaign.name}", found.school.code, "docx")
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # -- review ---------------------------------------------------------------------------------

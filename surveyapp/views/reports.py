@@ -6,13 +6,13 @@ only checks scope, reads the filters and draws the charts.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import _, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from .. import charts, get_registry
+from .. import audit, charts, get_registry
 from ..access import REPORT_ROLES, in_scope, require_role, roots, units_in_scope
 from ..campaigns import campaigns_visible_to, definition_of, overlaps
 from ..export import summary_csv
@@ -107,6 +107,21 @@ def csv(campaign_id: int):
     text = summary_csv(campaign, node, table, level)
     name = download_name(campaign.name, node.code, "csv", part=table)
     return Response(text.encode("utf-8"), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/campaign/<int:campaign_id>/report.docx")
+@require_role(*REPORT_ROLES)
+def official_report(campaign_id: int):
+    """The campaign's summary as an editable Vietnamese administrative report (NĐ 30/2020)."""
+    from ..campaign_report import build_campaign_report
+    campaign = _campaign(campaign_id)
+    node = _node(campaign)
+    data = build_campaign_report(campaign, node, current_app.config.get("REPORT_PLACE") or "")
+    audit.record("report.official", campaign, org_id=node.id)
+    db.session.commit()
+    name = download_name(campaign.name, node.code, "docx", part="bao-cao")
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
