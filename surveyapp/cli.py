@@ -310,13 +310,17 @@ def demo_command(seed, scale):
 
 
 def _ensure_schema() -> None:
-    """Migrate a new or migrated database to the latest schema; leave one made without Alembic alone."""
+    """Migrate a new database, or one Alembic manages, to the latest schema; leave a database whose
+    tables were made without Alembic (``db.create_all``, as the tests do) alone."""
     from flask_migrate import upgrade
-    from sqlalchemy import inspect
+    from sqlalchemy import inspect, text
     from .extensions import db
     from .storage import sync_questionnaires
     tables = set(inspect(db.engine).get_table_names())
-    if not tables or "alembic_version" in tables:
+    managed = "alembic_version" in tables and db.session.execute(
+        text("SELECT version_num FROM alembic_version")).first() is not None
+    if "org_unit" not in tables or managed:
+        db.session.remove()   # the migration runs on its own connection
         upgrade(revision="heads")
     sync_questionnaires(get_registry())
 
