@@ -11,9 +11,10 @@ CORE_DIR = Path(__file__).parent / "translations"
 
 
 def catalog_dirs() -> list[tuple[Path, str]]:
+    from .contract import checked_hooks
     from .registry import build_plugin_manager
     pairs = [(CORE_DIR, "messages")]
-    for contributed in build_plugin_manager().hook.register_translations():
+    for contributed in checked_hooks(build_plugin_manager()).register_translations():
         pairs.extend((Path(d), domain) for d, domain in contributed or [])
     return pairs
 

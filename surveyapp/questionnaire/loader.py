@@ -49,7 +49,7 @@ class QuestionnaireError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def _field_name(path: Path_) -> str:
+def field_name(path: Path_) -> str:
     parts = []
     for part in path:
         if isinstance(part, int):
@@ -91,7 +91,7 @@ class _DuplicateKey(Exception):
         self.path, self.line, self.message = path, line, message
 
 
-def _line_for(path: Path_, lines: dict[Path_, int]) -> int:
+def line_for(path: Path_, lines: dict[Path_, int]) -> int:
     while path and path not in lines:
         path = path[:-1]
     return lines.get(path, 1)
@@ -112,7 +112,7 @@ def parse_text(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
     try:
         data = _build(node, (), lines)
     except _DuplicateKey as dup:
-        raise QuestionnaireError([Problem(filename, dup.line, _field_name(dup.path), dup.message)])
+        raise QuestionnaireError([Problem(filename, dup.line, field_name(dup.path), dup.message)])
     except (yaml.YAMLError, RecursionError) as exc:
         raise QuestionnaireError([Problem(filename, 1, "(syntax)", _first_line(exc))]) from None
     return data, lines
@@ -132,7 +132,7 @@ def _pydantic_problems(exc: ValidationError, filename: str, lines: dict[Path_, i
             message = "unknown field (misspelt?)"
         elif error["type"] == "missing":
             message = "required field is missing"
-        problems.append(Problem(filename, _line_for(loc, lines), _field_name(loc), message))
+        problems.append(Problem(filename, line_for(loc, lines), field_name(loc), message))
     return problems
 
 
@@ -150,11 +150,13 @@ def load_data(data: Any, filename: str = "<data>", lines: dict | None = None) ->
         model = Questionnaire.model_validate(data)
     except ValidationError as exc:
         raise QuestionnaireError(_pydantic_problems(exc, filename, lines)) from None
-    problems = [Problem(filename, _line_for(path, lines), _field_name(path), message)
+    problems = [Problem(filename, line_for(path, lines), field_name(path), message)
                 for path, message in cross_check(model)]
     if problems:
         raise QuestionnaireError(problems)
-    return Definition(model, content_hash(data), data)
+    definition = Definition(model, content_hash(data), data)
+    definition.lines = lines
+    return definition
 
 
 def load_text(text: str, filename: str) -> Definition:
