@@ -76,21 +76,19 @@ def plugins_command():
             click.echo(f"  {definition.id}  v{definition.version}  {len(definition.items)} items{state}")
 
 
-@cli.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@cli.command("validate", with_appcontext=False)  # must work when start-up would fail
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def validate_command(files):
-    """Check questionnaire files; print each problem with file, line and field."""
-    from .questionnaire import QuestionnaireError, load_file
+    """Check questionnaire files as start-up does; print each problem as file:line: field.
+
+    Checks the schema, bands, optional items in scales, scoring methods, and that the
+    file's module is installed and (for a registered file) owned by its plugin; then
+    anything else that would stop start-up. With no FILES: every installed module's files."""
+    from .registry import build_plugin_manager, validate_files
     failed = False
-    for name in files:
-        try:
-            definition = load_file(name)
-        except QuestionnaireError as exc:
-            failed = True
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-        else:
-            click.echo(f"{name}: OK ({definition.id} v{definition.version}, {len(definition.items)} items)")
+    for line, ok in validate_files(build_plugin_manager(), list(files)):
+        click.echo(line, err=not ok)
+        failed |= not ok
     sys.exit(1 if failed else 0)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pluggy
 
@@ -17,7 +17,7 @@ from .questionnaire.context import LoadContext, context_problems
 from .scoring import BUILTIN_METHODS, ScoringMethod
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginContractError", "Registry", "StartupError", "build_plugin_manager",
-           "build_registry"]
+           "build_registry", "validate_files"]
 
 ENTRY_POINT_GROUP = "surveyapp.plugins"
 
@@ -173,3 +173,39 @@ def _load_cached(path: Path) -> Definition:
     if key not in _FILE_CACHE:
         _FILE_CACHE[key] = load_file(path)
     return _FILE_CACHE[key]
+
+
+def validate_files(pm: PluginManager, names: list[str]) -> Iterator[tuple[str, bool]]:
+    """What ``surveyapp validate`` prints: ``(line, ok)`` for each file, checked as start-up
+    checks it (schema, modules and their owners, scoring methods), then whatever else would
+    stop start-up (e.g. a module's default questionnaire). No names: every registered file."""
+    registry = Registry(pm)
+    owned = register_modules(registry)
+    register_methods(registry, owned)
+    registered: dict[Path, Any] = {}
+    for found in results(pm, "register_questionnaires"):
+        registered.update((Path(path).resolve(), found.plugin) for path in found.value)
+    printed: set[str] = set()
+    seen: dict[str, Definition] = {}
+    for name in names or [str(path) for path in registered]:
+        plugin = registered.get(Path(name).resolve())
+        context = LoadContext(modules=set(registry.modules), methods=set(registry.scoring_methods),
+                              own_modules=owned.get(plugin, set()) if plugin is not None else None, taken=seen)
+        try:
+            definition = load_file(name)
+            problems = context_problems(definition, context, name)
+        except QuestionnaireError as exc:
+            problems = exc.problems
+        for problem in problems:
+            printed.add(str(problem))
+            yield str(problem), False
+        if not problems:
+            seen[definition.id] = definition
+            yield f"{name}: OK ({definition.id} v{definition.version}, {len(definition.items)} items)", True
+    try:
+        build_registry(pm)
+    except StartupError as exc:
+        lines = str(exc).splitlines()
+        unseen = [line.strip() for line in lines if line.startswith("  ") and line.strip() not in printed]
+        if len(lines) == 1 or unseen:   # a one-line contract error, or problems of files not named
+            yield "\n".join(unseen or lines), False

@@ -278,3 +278,52 @@ def test_the_core_calls_hooks_only_through_the_checked_boundary():
     core = Path(__file__).parents[1] / "surveyapp"
     offenders = [str(p) for p in core.rglob("*.py") if p.name != "contract.py" and "pm.hook." in p.read_text("utf-8")]
     assert offenders == []
+
+
+# -- `surveyapp validate` checks what start-up checks, in the same words -------------------------
+
+def validate(*files: str):
+    from click.testing import CliRunner
+
+    from surveyapp.cli import cli
+    return CliRunner().invoke(cli, ["validate", *files])
+
+
+def test_validate_and_startup_report_an_unknown_method_identically(install):
+    site = install(MODULES + QUESTIONNAIRES, method="maen")
+    path = site / "parent_voice_files" / "survey.yaml"
+    expected = (f"{path}:19: scoring.scales[0].method: unknown scoring method 'maen' (known: count_equal, "
+                "count_not_equal, max, mean, min, percent_equal, sum)")
+    assert expected in startup_message().splitlines()[1:][0]
+    result = validate(str(path))
+    assert result.exit_code == 1 and expected in result.output.splitlines()
+
+
+def test_validate_notices_a_module_namespace(install):
+    intruder = QUESTIONNAIRE.format(name="parents", method="sum").replace("parent_voice.parents", "safe_school.parents")
+    site = install(MODULES + QUESTIONNAIRES.replace('[HERE / "survey.yaml"]', '[HERE / "survey.yaml", HERE / "x.yaml"]'),
+                   files={"x.yaml": intruder})
+    result = validate()   # no file named: every installed module's files, then the rest of start-up
+    lines = result.output.splitlines()
+    assert result.exit_code == 1
+    assert f"{site / 'parent_voice_files' / 'x.yaml'}:2: id: module 'safe_school' belongs to another plugin " \
+           "(this plugin's modules: parent_voice)" in lines
+    assert f"{site / 'parent_voice_files' / 'survey.yaml'}: OK (parent_voice.survey v1.0, 2 items)" in lines
+
+
+def test_validate_notices_a_typo_in_default_questionnaire(install):
+    site = install(MODULES.replace("[MODULE]", '[AssessmentModule(id="parent_voice", name=MODULE.name, '
+                                               'default_questionnaire="parent_voice.survy")]') + QUESTIONNAIRES)
+    result = validate(str(site / "parent_voice_files" / "survey.yaml"))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"{WHO}: register_assessment_modules: module 'parent_voice': default_questionnaire "
+        "'parent_voice.survy' is not one of its questionnaires (parent_voice.survey)")
+
+
+def test_validate_a_new_file_of_a_module_not_installed(tmp_path):
+    path = tmp_path / "new.yaml"
+    path.write_text(QUESTIONNAIRE.format(name="survey", method="sum"), encoding="utf-8")
+    result = validate(str(path))
+    assert result.exit_code == 1
+    assert f"{path}:2: id: no registered module 'parent_voice'" in result.output.splitlines()
