@@ -49,8 +49,8 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
 
 def _init_babel(app: Flask, hooks) -> None:
     """Every catalog is merged into one, later ones overriding earlier ones: the core's comes
-    last so that no plugin can change the core's wording (a plugin that needs its own
-    translation of a shared English string uses pgettext with its module id as context)."""
+    last so that no plugin can change the core's wording. A module's own catalog still wins
+    for its own strings (its templates, ``module_translations``): see ``surveyapp.i18n``."""
     directories, domains = [], []
     for pairs in hooks.register_translations():
         for directory, domain in pairs or []:
@@ -61,6 +61,8 @@ def _init_babel(app: Flask, hooks) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
     app.config["BABEL_DOMAIN"] = ";".join(domains)
     Babel(app, locale_selector=select_locale)  # per app: see extensions.py
+    from .i18n import install_module_gettext
+    install_module_gettext(app, dict(zip(domains[:-1], directories[:-1])))
 
 
 def select_locale() -> str:
