@@ -104,7 +104,9 @@ def plugin_migration_dirs(pm) -> list[str]:
             versions = Path(module_file).parent / "migrations" / "versions"
             if versions.is_dir():
                 dirs.append(str(versions))
-    return dirs
+        elif getattr(plugin, "migration_versions", None):   # a ModulePlugin
+            dirs.append(plugin.migration_versions)
+    return list(dict.fromkeys(dirs))
 
 
 @migrate.configure

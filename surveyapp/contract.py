@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import warnings
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
@@ -35,6 +36,13 @@ class PluginManager(pluggy.PluginManager):
     def __init__(self) -> None:
         super().__init__(PROJECT_NAME)
         self.origins: dict[str, str] = {}   # registered plugin name -> "distribution version"
+        self.groups: dict[str, str] = {}    # a ModulePlugin's name -> its entry point's name
+
+    def owner(self, plugin: Any) -> str:
+        """Plugins that register together (an entry-point module and its ModulePlugin) own the
+        same module ids."""
+        name = self.get_name(plugin) or ""
+        return self.groups.get(name, name)
 
     def describe(self, plugin: Any) -> str:
         """How error messages name a plugin: its distribution and version when installed."""
@@ -63,10 +71,10 @@ def type_name(value: Any) -> str:
 class Result:
     """One implementation's checked result, with the plugin that returned it."""
 
-    __slots__ = ("plugin", "who", "value")
+    __slots__ = ("owner", "who", "value")
 
-    def __init__(self, plugin: Any, who: str, value: Any):
-        self.plugin, self.who, self.value = plugin, who, value
+    def __init__(self, owner: str, who: str, value: Any):
+        self.owner, self.who, self.value = owner, who, value
 
 
 def results(pm: PluginManager, hook_name: str, **kwargs: Any) -> Iterator[Result]:
@@ -88,12 +96,21 @@ def results(pm: PluginManager, hook_name: str, **kwargs: Any) -> Iterator[Result
         if value is None:
             continue
         if check is not None:
-            value = check(value, partial(_fail, who, hook_name))
-        yield Result(impl.plugin, who, value)
+            value = check(value, Reporter(who, hook_name))
+        yield Result(pm.owner(impl.plugin), who, value)
 
 
-def _fail(who: str, hook_name: str, problem: str):
-    raise PluginContractError(f"{who}: {hook_name} {problem}")
+class Reporter:
+    """Called with a problem, stops with the one-line error; ``warn`` for what still works."""
+
+    def __init__(self, who: str, hook_name: str):
+        self.who, self.hook_name = who, hook_name
+
+    def __call__(self, problem: str):
+        raise PluginContractError(f"{self.who}: {self.hook_name} {problem}")
+
+    def warn(self, problem: str) -> None:
+        warnings.warn(f"{self.who}: {self.hook_name} {problem}", DeprecationWarning, stacklevel=2)
 
 
 class CheckedHooks:
@@ -190,6 +207,9 @@ def _check_section(section: Any, fail) -> Any:
     if not _is_text(section.title) or not _is_text(section.html):
         fail(f"ReportSection.title and .html must be text, got {type_name(section.title)} and "
              f"{type_name(section.html)}")
+    if not hasattr(section.html, "__html__") and "<" in str(section.html):
+        fail.warn(f"section '{section.title}': html is plain text, so it is shown escaped; "
+                  "pass markupsafe.Markup(render_template(...)) for HTML")
     section.html = escape(section.html)  # plain text is escaped; Markup (a rendered template) is kept
     return section
 

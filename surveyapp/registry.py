@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Iterable, Iterator
 
 import pluggy
@@ -11,7 +12,7 @@ import pluggy
 from . import hookspecs
 from .contract import (CheckedHooks, PluginContractError, PluginManager, StartupError, checked_hooks,
                        checked_method, distribution_label, results)
-from .modules import AssessmentModule
+from .modules import AssessmentModule, ModulePlugin
 from .questionnaire import Definition, Problem, QuestionnaireError, load_file
 from .questionnaire.context import LoadContext, context_problems
 from .scoring import BUILTIN_METHODS, ScoringMethod
@@ -35,15 +36,28 @@ def build_plugin_manager(disabled: Iterable[str] = (), extra_plugins: Iterable[A
             plugin = ep.load()
         except Exception as exc:  # a broken plugin must say which one it is
             raise StartupError(f"{who}: failed to load {ep.value}: {type(exc).__name__}: {exc}") from exc
-        pm.register(plugin, name=ep.name)
-        pm.origins[ep.name] = who
+        _register(pm, plugin, ep.name, who)
     for plugin in extra_plugins:
-        pm.register(plugin)
+        _register(pm, plugin, None, None)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginContractError(f"{pm.describe(exc.plugin)}: {exc}") from exc
     return pm
+
+
+def _register(pm: PluginManager, plugin: Any, name: str | None, who: str | None) -> None:
+    """Register a plugin and the ModulePlugin helpers it defines at module level."""
+    name = pm.register(plugin, name=name)
+    if who:
+        pm.origins[name] = who
+    if not isinstance(plugin, ModuleType):
+        return
+    for helper in [value for value in vars(plugin).values() if isinstance(value, ModulePlugin)]:
+        helper_name = pm.register(helper, name=f"{name}:{helper.module.id}")
+        pm.groups[helper_name] = name
+        if who:
+            pm.origins[helper_name] = who
 
 
 @dataclass
@@ -86,7 +100,7 @@ def register_modules(registry: Registry) -> dict[Any, set[str]]:
                 raise PluginContractError(_duplicate_module(module.id, registry.owners[module.id], found.who))
             registry.modules[module.id] = module
             registry.owners[module.id] = found.who
-            owned.setdefault(found.plugin, set()).add(module.id)
+            owned.setdefault(found.owner, set()).add(module.id)
     return owned
 
 
@@ -94,7 +108,7 @@ def register_methods(registry: Registry, owned: dict[Any, set[str]]) -> None:
     registry.scoring_methods = dict(BUILTIN_METHODS)
     for found in results(registry.pm, "register_scoring_methods"):
         for name, function in found.value.items():
-            _check_method_name(name, found, owned.get(found.plugin, set()), registry)
+            _check_method_name(name, found, owned.get(found.owner, set()), registry)
             registry.scoring_methods[name] = checked_method(function, name, found.who)
 
 
@@ -140,7 +154,7 @@ def _load_questionnaires(pm: PluginManager, registry: Registry, owned: dict) -> 
     problems_by_plugin: dict[str, list[Problem]] = {}
     for found in results(pm, "register_questionnaires"):
         problems = problems_by_plugin.setdefault(found.who, [])
-        context = LoadContext(modules=set(registry.modules), own_modules=owned.get(found.plugin, set()),
+        context = LoadContext(modules=set(registry.modules), own_modules=owned.get(found.owner, set()),
                               methods=set(registry.scoring_methods), taken=loaded)
         for path in found.value:
             try:
@@ -184,7 +198,7 @@ def validate_files(pm: PluginManager, names: list[str]) -> Iterator[tuple[str, b
     register_methods(registry, owned)
     registered: dict[Path, Any] = {}
     for found in results(pm, "register_questionnaires"):
-        registered.update((Path(path).resolve(), found.plugin) for path in found.value)
+        registered.update((Path(path).resolve(), found.owner) for path in found.value)
     printed: set[str] = set()
     seen: dict[str, Definition] = {}
     for name in names or [str(path) for path in registered]:

@@ -327,3 +327,51 @@ def test_validate_a_new_file_of_a_module_not_installed(tmp_path):
     result = validate(str(path))
     assert result.exit_code == 1
     assert f"{path}:2: id: no registered module 'parent_voice'" in result.output.splitlines()
+
+
+# -- ModulePlugin: the common registrations by folder convention ----------------------------------
+
+def test_module_plugin_registers_questionnaires_translations_and_templates(install):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from flask import render_template
+    site = install("""
+        from surveyapp.modules import ModulePlugin
+        PLUGIN = ModulePlugin(MODULE, __name__)
+
+        @hookimpl
+        def register_scoring_methods():   # an old-style hook beside the helper: still its own module
+            return {"parent_voice.half": lambda values, params: sum(values) / 2}
+    """, method="parent_voice.half")
+    (site / "questionnaires").mkdir()
+    (site / "parent_voice_files" / "survey.yaml").rename(site / "questionnaires" / "survey.yaml")
+    (site / "templates" / "parent_voice").mkdir(parents=True)
+    (site / "templates" / "parent_voice" / "page.html").write_text('{{ _("Sign in") }}', encoding="utf-8")
+    catalog = Catalog(locale="vi", domain="parent_voice")
+    catalog.add("Sign in", "Mời phụ huynh vào")
+    (site / "translations" / "vi" / "LC_MESSAGES").mkdir(parents=True)
+    with (site / "translations" / "vi" / "LC_MESSAGES" / "parent_voice.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+    app = create_app(BASE)
+    registry = get_registry(app)
+    assert registry.modules["parent_voice"].default_questionnaire == "parent_voice.survey"
+    assert registry.owners["parent_voice"] == WHO
+    from surveyapp.scoring import score
+    assert score(registry.questionnaires["parent_voice.survey"], {"q1": 2, "q2": 2},
+                 methods=registry.scoring_methods).total == 2
+    with app.test_request_context("/?lang=vi"):
+        assert render_template("parent_voice/page.html") == "Mời phụ huynh vào"
+
+
+def test_a_plain_string_section_still_shows_but_warns(install):
+    install(MODULES + QUESTIONNAIRES + """
+        from surveyapp.reports import ReportSection
+
+        @hookimpl
+        def report_sections(campaign, org, user):
+            return [ReportSection("Parents", "<b>12</b> answers")]
+    """)
+    hooks = get_registry(create_app({**BASE, "DISABLED_PLUGINS": ["mental_health", "school_dialogue"]})).hook
+    with pytest.warns(DeprecationWarning, match=f"^{WHO}: report_sections section 'Parents': html is plain text"):
+        [[section]] = hooks.report_sections(campaign=None, org=None, user=None)
+    assert str(section.html) == "&lt;b&gt;12&lt;/b&gt; answers"
