@@ -375,3 +375,21 @@ def test_a_plain_string_section_still_shows_but_warns(install):
     with pytest.warns(DeprecationWarning, match=f"^{WHO}: report_sections section 'Parents': html is plain text"):
         [[section]] = hooks.report_sections(campaign=None, org=None, user=None)
     assert str(section.html) == "&lt;b&gt;12&lt;/b&gt; answers"
+
+
+def test_gunicorn_stops_with_the_one_line(install, tmp_path):
+    """`gunicorn surveyapp.wsgi:app` with a broken plugin: the one line, no traceback, no restart loop."""
+    site = install(MODULES + """
+        @hookimpl
+        def register_questionnaires():
+            return str(HERE / "survey.yaml")
+    """)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path]),
+           "SURVEYAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite'}"}
+    env.pop("SURVEYAPP_DEBUG", None)
+    command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "1", "-b", "127.0.0.1:0",
+               "surveyapp.wsgi:app"]
+    server = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert server.returncode == 3   # gunicorn: worker failed to boot
+    assert f"surveyapp: {WHO}: register_questionnaires must return a list of paths, got str" in server.stderr
+    assert "Traceback" not in server.stderr
