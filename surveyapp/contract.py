@@ -100,6 +100,17 @@ def results(pm: PluginManager, hook_name: str, **kwargs: Any) -> Iterator[Result
         yield Result(pm.owner(impl.plugin), who, value)
 
 
+def refuse_wrappers(pm: PluginManager) -> None:
+    """The core calls each implementation itself (to know whose result it is), so a pluggy
+    hook wrapper would silently never run: refuse it at start-up instead."""
+    for hook_name in dir(pm.hook):
+        caller = getattr(pm.hook, hook_name)
+        for impl in caller.get_hookimpls() if hasattr(caller, "get_hookimpls") else []:
+            if impl.hookwrapper or getattr(impl, "wrapper", False):
+                raise PluginContractError(f"{pm.describe(impl.plugin)}: {hook_name} is a hook wrapper; "
+                                          "surveyapp hooks take plain implementations only")
+
+
 class Reporter:
     """Called with a problem, stops with the one-line error; ``warn`` for what still works."""
 

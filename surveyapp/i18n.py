@@ -104,31 +104,37 @@ class ModuleTranslations:
     def __init__(self, domain: str):
         self.domain = domain
 
-    def _lookup(self, own: Callable[[Any], str], merged: Callable[[Any], str], msgid: str) -> str:
+    def _lookup(self, translate: Callable[[Any], str], msgid: str) -> str:
+        """``translate(catalog)`` in the module's catalog; where it has no translation, in the merged one."""
         from flask import current_app
         from flask_babel import get_locale
         directory = current_app.extensions.get("surveyapp_domains", {}).get(self.domain)
         locale = get_locale()
         if directory and locale is not None:
-            text = own(_own_catalog(directory, self.domain, str(locale)))
+            text = translate(_own_catalog(directory, self.domain, str(locale)))
             if text != msgid:
                 return text
         from flask_babel import get_translations
-        return merged(get_translations())
+        return translate(get_translations())
 
     def gettext(self, string: str, **variables: Any) -> str:
-        text = self._lookup(lambda t: t.ugettext(string), lambda t: t.ugettext(string), string)
+        text = self._lookup(lambda t: t.ugettext(string), string)
         return text % variables if variables else text
 
     def pgettext(self, context: str, string: str, **variables: Any) -> str:
-        text = self._lookup(lambda t: t.upgettext(context, string), lambda t: t.upgettext(context, string), string)
+        text = self._lookup(lambda t: t.upgettext(context, string), string)
         return text % variables if variables else text
 
     def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)
         msgid = singular if num == 1 else plural
-        text = self._lookup(lambda t: t.ungettext(singular, plural, num),
-                            lambda t: t.ungettext(singular, plural, num), msgid)
+        text = self._lookup(lambda t: t.ungettext(singular, plural, num), msgid)
+        return text % variables
+
+    def npgettext(self, context: str, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        msgid = singular if num == 1 else plural
+        text = self._lookup(lambda t: t.unpgettext(context, singular, plural, num), msgid)
         return text % variables
 
     def lazy_gettext(self, string: str, **variables: Any):
@@ -173,7 +179,9 @@ def install_module_gettext(app, domains: dict[str, str]) -> None:
 
     @pass_context
     def npgettext(context, message_context, singular, plural, num):
-        return merged().unpgettext(message_context, singular, plural, num)
+        own = translator(context)
+        return own.npgettext(message_context, singular, plural, num) if own else \
+            merged().unpgettext(message_context, singular, plural, num)
 
     app.jinja_env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True,
                                             pgettext=pgettext, npgettext=npgettext)

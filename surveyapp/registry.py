@@ -11,7 +11,7 @@ import pluggy
 
 from . import hookspecs
 from .contract import (CheckedHooks, PluginContractError, PluginManager, StartupError, checked_hooks,
-                       checked_method, distribution_label, results)
+                       checked_method, distribution_label, refuse_wrappers, results)
 from .modules import AssessmentModule, ModulePlugin
 from .questionnaire import Definition, Problem, QuestionnaireError, load_file
 from .questionnaire.context import LoadContext, context_problems
@@ -43,6 +43,7 @@ def build_plugin_manager(disabled: Iterable[str] = (), extra_plugins: Iterable[A
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginContractError(f"{pm.describe(exc.plugin)}: {exc}") from exc
+    refuse_wrappers(pm)
     return pm
 
 

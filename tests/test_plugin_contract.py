@@ -393,3 +393,17 @@ def test_gunicorn_stops_with_the_one_line(install, tmp_path):
     assert server.returncode == 3   # gunicorn: worker failed to boot
     assert f"surveyapp: {WHO}: register_questionnaires must return a list of paths, got str" in server.stderr
     assert "Traceback" not in server.stderr
+
+
+def test_a_hook_wrapper_is_refused_rather_than_silently_skipped():
+    from surveyapp.hookspecs import hookimpl
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def report_sections(self, campaign, org, user):
+            return (yield)
+
+    message = str(pytest.raises(PluginContractError, create_app, BASE, extra_plugins=[Wrapper()]).value)
+    assert message == ("plugin test_plugin_contract.test_a_hook_wrapper_is_refused_rather_than_silently_skipped"
+                       ".<locals>.Wrapper: report_sections is a hook wrapper; surveyapp hooks take plain "
+                       "implementations only")
