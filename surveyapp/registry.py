@@ -98,7 +98,8 @@ def register_modules(registry: Registry) -> dict[Any, set[str]]:
     for found in results(registry.pm, "register_assessment_modules"):
         for module in found.value:
             if module.id in registry.modules:
-                raise PluginContractError(_duplicate_module(module.id, registry.owners[module.id], found.who))
+                twice = module.id in owned.get(found.owner, set())
+                raise PluginContractError(_duplicate_module(module.id, registry.owners[module.id], found.who, twice))
             registry.modules[module.id] = module
             registry.owners[module.id] = found.who
             owned.setdefault(found.owner, set()).add(module.id)
@@ -113,8 +114,8 @@ def register_methods(registry: Registry, owned: dict[Any, set[str]]) -> None:
             registry.scoring_methods[name] = checked_method(function, name, found.who)
 
 
-def _duplicate_module(module_id: str, first: str, second: str) -> str:
-    if first == second:
+def _duplicate_module(module_id: str, first: str, second: str, twice: bool) -> str:
+    if twice:
         return f"{first}: register_assessment_modules registers the module '{module_id}' twice"
     return f"the module '{module_id}' is registered by both {first} and {second}"
 
@@ -197,15 +198,15 @@ def validate_files(pm: PluginManager, names: list[str]) -> Iterator[tuple[str, b
     registry = Registry(pm)
     owned = register_modules(registry)
     register_methods(registry, owned)
-    registered: dict[Path, Any] = {}
+    registered: dict[Path, tuple[Any, str]] = {}   # resolved path -> (owner, the path as registered)
     for found in results(pm, "register_questionnaires"):
-        registered.update((Path(path).resolve(), found.owner) for path in found.value)
+        registered.update((Path(path).resolve(), (found.owner, str(path))) for path in found.value)
     printed: set[str] = set()
     seen: dict[str, Definition] = {}
-    for name in names or [str(path) for path in registered]:
-        plugin = registered.get(Path(name).resolve())
+    for name in names or [as_registered for _owner, as_registered in registered.values()]:
+        owner = registered.get(Path(name).resolve(), (None, name))[0]
         context = LoadContext(modules=set(registry.modules), methods=set(registry.scoring_methods),
-                              own_modules=owned.get(plugin, set()) if plugin is not None else None, taken=seen)
+                              own_modules=owned.get(owner, set()) if owner is not None else None, taken=seen)
         try:
             definition = load_file(name)
             problems = context_problems(definition, context, name)
