@@ -407,3 +407,22 @@ def test_a_hook_wrapper_is_refused_rather_than_silently_skipped():
     assert message == ("plugin test_plugin_contract.test_a_hook_wrapper_is_refused_rather_than_silently_skipped"
                        ".<locals>.Wrapper: report_sections is a hook wrapper; surveyapp hooks take plain "
                        "implementations only")
+
+
+@pytest.mark.parametrize("hook, arguments, returned, expected", [
+    ("score_response", "questionnaire, answers", '{"total": 3}', "must return a ScoreResult or None, got dict"),
+    ("before_answering", "campaign, access_code", "42", "must return a URL (str) or None, got int"),
+    ("navigation_items", "user", '["parent_voice.index"]', "must return a list of NavItem, got str at [0]"),
+    ("export_indicators", "campaign, org", "[3.5]", "must return a list of IndicatorRow, got float at [0]"),
+])
+def test_serving_hooks_name_the_plugin_on_a_wrong_type(install, hook, arguments, returned, expected):
+    install(MODULES + QUESTIONNAIRES + f"""
+        @hookimpl
+        def {hook}({arguments}):
+            return {returned}
+    """)
+    hooks = get_registry(create_app({**BASE, "DISABLED_PLUGINS": ["mental_health", "safe_school",
+                                                                   "school_dialogue"]})).hook
+    with pytest.raises(PluginContractError) as info:
+        getattr(hooks, hook)(**{name.strip(): None for name in arguments.split(",")})
+    assert str(info.value) == f"{WHO}: {hook} {expected}"
