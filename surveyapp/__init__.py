@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
     pm = build_plugin_manager(app.config["DISABLED_PLUGINS"], extra_plugins)
     app.extensions["surveyapp"] = registry = build_registry(pm)
 
-    _init_babel(app, pm)
+    _init_babel(app, registry.hook)
     _init_database(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -38,21 +38,21 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
 
     from . import views
     views.register(app)
-    for blueprints in pm.hook.register_blueprints():
+    for blueprints in registry.hook.register_blueprints():
         for blueprint in blueprints or []:
             app.register_blueprint(blueprint)
     _quiet_client_addresses()
-    pm.hook.startup(app=app)
+    registry.hook.startup(app=app)
     app.logger.debug("loaded modules: %s", ", ".join(registry.modules))
     return app
 
 
-def _init_babel(app: Flask, pm) -> None:
+def _init_babel(app: Flask, hooks) -> None:
     """Every catalog is merged into one, later ones overriding earlier ones: the core's comes
-    last so that no plugin can change the core's wording (a plugin that needs its own
-    translation of a shared English string uses pgettext with its module id as context)."""
+    last so that no plugin can change the core's wording. A module's own catalog still wins
+    for its own strings (its templates, ``module_translations``): see ``surveyapp.i18n``."""
     directories, domains = [], []
-    for pairs in pm.hook.register_translations():
+    for pairs in hooks.register_translations():
         for directory, domain in pairs or []:
             directories.append(str(directory))
             domains.append(domain)
@@ -61,6 +61,8 @@ def _init_babel(app: Flask, pm) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
     app.config["BABEL_DOMAIN"] = ";".join(domains)
     Babel(app, locale_selector=select_locale)  # per app: see extensions.py
+    from .i18n import install_module_gettext
+    install_module_gettext(app, dict(zip(domains[:-1], directories[:-1])))
 
 
 def select_locale() -> str:
@@ -102,7 +104,9 @@ def plugin_migration_dirs(pm) -> list[str]:
             versions = Path(module_file).parent / "migrations" / "versions"
             if versions.is_dir():
                 dirs.append(str(versions))
-    return dirs
+        elif getattr(plugin, "migration_versions", None):   # a ModulePlugin
+            dirs.append(plugin.migration_versions)
+    return list(dict.fromkeys(dirs))
 
 
 @migrate.configure

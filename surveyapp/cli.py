@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,22 +22,25 @@ class SurveyappGroup(FlaskGroup):
     """Adds the commands plugins contribute through ``register_commands``."""
 
     def list_commands(self, ctx):
-        self._add_plugin_commands(ctx)
+        self._add_plugin_commands(ctx, warn=True)
         return super().list_commands(ctx)
 
     def get_command(self, ctx, name):
-        self._add_plugin_commands(ctx)
+        # quiet here: a command that builds the app reports a broken plugin itself, once
+        self._add_plugin_commands(ctx, warn=False)
         return super().get_command(ctx, name)
 
-    def _add_plugin_commands(self, ctx) -> None:
+    def _add_plugin_commands(self, ctx, warn: bool) -> None:
         if getattr(self, "_plugins_added", False):
             return
         self._plugins_added = True
+        from .contract import checked_hooks
         from .registry import build_plugin_manager
         try:
-            build_plugin_manager().hook.register_commands(cli=self)
+            checked_hooks(build_plugin_manager()).register_commands(cli=self)
         except Exception as exc:  # a broken plugin must not hide the core commands
-            click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+            if warn:
+                click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
 
 
 @click.group(cls=SurveyappGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
@@ -45,7 +49,15 @@ def cli():
 
 
 def main() -> None:
-    cli.main(prog_name="surveyapp")
+    """A broken plugin stops every command with its one-line message (a traceback with --debug)."""
+    from .contract import StartupError
+    try:
+        cli.main(prog_name="surveyapp")
+    except StartupError as exc:
+        if "--debug" in sys.argv[1:] or os.environ.get("FLASK_DEBUG") == "1":
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
 
 
 # -- plugins and questionnaires -------------------------------------------------------------
@@ -64,21 +76,19 @@ def plugins_command():
             click.echo(f"  {definition.id}  v{definition.version}  {len(definition.items)} items{state}")
 
 
-@cli.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@cli.command("validate", with_appcontext=False)  # must work when start-up would fail
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def validate_command(files):
-    """Check questionnaire files; print each problem with file, line and field."""
-    from .questionnaire import QuestionnaireError, load_file
+    """Check questionnaire files as start-up does; print each problem as file:line: field.
+
+    Checks the schema, bands, optional items in scales, scoring methods, and that the
+    file's module is installed and (for a registered file) owned by its plugin; then
+    anything else that would stop start-up. With no FILES: every installed module's files."""
+    from .registry import build_plugin_manager, validate_files
     failed = False
-    for name in files:
-        try:
-            definition = load_file(name)
-        except QuestionnaireError as exc:
-            failed = True
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-        else:
-            click.echo(f"{name}: OK ({definition.id} v{definition.version}, {len(definition.items)} items)")
+    for line, ok in validate_files(build_plugin_manager(), list(files)):
+        click.echo(line, err=not ok)
+        failed |= not ok
     sys.exit(1 if failed else 0)
 
 

@@ -76,7 +76,7 @@ def read_section(definition: Definition, section: Section, formdata, *, require:
         if item.type == "multi_choice":
             raw = [v for v in raw if v != ""]
         known.pop(item.id, None)
-        if is_blank(raw):
+        if is_blank(raw, item.type):   # a multi_choice posted with no tick is answered: zero ticks
             kept[item.id] = None
             continue
         kept[item.id] = raw

@@ -6,6 +6,10 @@ arguments can be added here without breaking existing plugins. Unless a hook
 says *firstresult*, every implementation is called and the results collected
 in a list; the core never relies on pluggy's call order (sections and sheets
 carry an explicit ``order``).
+
+Every result is checked at one boundary (``surveyapp/contract.py``): a wrong one stops with
+one line naming the plugin's distribution, version, the hook and the fault. The objects are
+documented field by field in ``docs/plugins.md``.
 """
 from __future__ import annotations
 
@@ -22,12 +26,13 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def register_assessment_modules() -> list[Any]:
     """Return the plugin's module descriptors (``surveyapp.modules.AssessmentModule``).
 
-    All results are collected; two modules with the same id stop start-up."""
+    All results are collected; two modules with the same id stop start-up. A plugin registers
+    questionnaires and scoring methods only under the module ids it registers itself."""
 
 
 @hookspec
 def register_questionnaires() -> list[Any]:
-    """Return paths (``pathlib.Path``) of the plugin's questionnaire files (YAML or JSON).
+    """Return a list of paths (``pathlib.Path`` or ``str``) of the plugin's questionnaire files (YAML or JSON).
 
     Each file is validated against the questionnaire schema at start-up; an
     invalid file stops start-up with its file, line and field."""
@@ -37,8 +42,9 @@ def register_questionnaires() -> list[Any]:
 def register_scoring_methods() -> dict[str, Callable[..., Any]]:
     """Return ``{"<module>.<name>": function}`` for scoring data cannot express.
 
-    A method receives ``(values: list, params: dict)`` and returns a number; it
-    is referenced from a questionnaire's ``scoring.scales[].method``."""
+    A method receives ``(values: list, params: dict)`` and returns a finite number (checked on
+    every call); it is referenced from a questionnaire's ``scoring.scales[].method``. The
+    values' encodings (a multi-choice answer is a bitmask) are in ``docs/plugins.md``."""
 
 
 @hookspec(firstresult=True)
@@ -79,8 +85,9 @@ def after_submit_redirect(response: Any, questionnaire: Any, campaign: Any, resu
 def report_sections(campaign: Any, org: Any, user: Any) -> list[Any]:
     """Return ``surveyapp.reports.ReportSection`` objects for a campaign report.
 
-    The core sorts them by ``order`` and renders their HTML under the core's
-    participation section. ``org`` is the organisation unit being viewed."""
+    The core sorts them by ``order`` and shows them under the core's participation section.
+    ``html`` is escaped unless it is ``markupsafe.Markup`` (e.g. a rendered template).
+    ``org`` is the organisation unit being viewed."""
 
 
 @hookspec
@@ -88,7 +95,8 @@ def export_sheets(campaign: Any, org: Any, options: Any) -> list[Any]:
     """Return ``surveyapp.export.SheetSpec`` objects for the campaign workbook.
 
     Only the core writes the workbook: plugins hand it rows, headers, column
-    kinds and chart requests. Sheets are sorted by ``order``."""
+    kinds and chart requests. Sheets are sorted by ``order``; every row has exactly one
+    cell per column (checked as it is written)."""
 
 
 @hookspec

@@ -2,7 +2,8 @@
 
 A questionnaire's ``scoring`` section declares scales (method, items,
 reverse-scored items, weights, multiplier, bands), risk rules over item values
-and an optional outcome classification. Missing answers are errors, never 0.
+and an optional outcome classification. A missing answer is an error unless the scale
+declares a ``missing`` rule (zero, skip or prorate); it never silently counts as 0.
 """
 from __future__ import annotations
 
@@ -90,19 +91,26 @@ BUILTIN_METHODS: dict[str, ScoringMethod] = {
 
 def find_band(bands: list[Band], score: float) -> Optional[Band]:
     for band in bands:
-        if score >= band.min and (band.max is None or score <= band.max):
+        if band.contains(score):
             return band
     return None
 
 
-def _scale_values(definition: Definition, scale: ScaleDef, answers: dict, visible: set[str]) -> list:
-    values = []
+def _scale_values(definition: Definition, scale: ScaleDef, answers: dict, visible: set[str]) -> tuple[list, int]:
+    """The scale's item values (reversed, weighted) and how many visible items have no answer."""
+    values, unanswered = [], 0
     for item_id in definition.select_items(scale.items):
         if item_id not in visible:
             continue
         value = answers.get(item_id)
         if value is None:
-            raise ScoringError(f"scale '{scale.id}': item '{item_id}' has no answer (no prorating)")
+            if scale.missing is None:
+                raise ScoringError(f"scale '{scale.id}': item '{item_id}' has no answer (no 'missing' rule)")
+            if scale.missing == "zero":
+                values.append(0)
+            else:
+                unanswered += 1
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ScoringError(f"scale '{scale.id}': item '{item_id}' is not a number")
         info = definition.items[item_id]
@@ -110,7 +118,9 @@ def _scale_values(definition: Definition, scale: ScaleDef, answers: dict, visibl
             low, high = definition.value_range(item_id)
             value = low + high - value
         values.append(value * scale.weights.get(item_id, 1))
-    return values
+    if unanswered and scale.missing == "prorate" and values:
+        values += [sum(values) / len(values)] * unanswered
+    return values, unanswered
 
 
 def score_scale(definition: Definition, scale: ScaleDef, answers: dict, visible: set[str],
@@ -118,7 +128,9 @@ def score_scale(definition: Definition, scale: ScaleDef, answers: dict, visible:
     method = methods.get(scale.method)
     if method is None:
         raise ScoringError(f"scale '{scale.id}': unknown scoring method '{scale.method}'")
-    values = _scale_values(definition, scale, answers, visible)
+    values, unanswered = _scale_values(definition, scale, answers, visible)
+    if unanswered and not values:
+        return ScaleResult(None, None)   # skip/prorate with nothing answered: no score, not 0
     score = method(values, dict(scale.params)) * scale.multiplier
     if scale.bands:
         band = find_band(scale.bands, score)

@@ -109,12 +109,13 @@ def test_overlapping_bands_and_risk_on_scores_are_rejected():
 
 def test_validate_command_exit_codes(tmp_path):
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
-    good.write_text(GOOD, encoding="utf-8")
-    bad.write_text(GOOD.replace("type: likert", "tpye: likert"), encoding="utf-8")
+    installed = GOOD.replace("id: demo.pulse", "id: school_dialogue.pulse")  # validate, like start-up,
+    good.write_text(installed, encoding="utf-8")                             # wants an installed module
+    bad.write_text(installed.replace("type: likert", "tpye: likert"), encoding="utf-8")
     from click.testing import CliRunner
     runner = CliRunner()
     ok = runner.invoke(cli, ["validate", str(good)])
-    assert ok.exit_code == 0 and "OK (demo.pulse" in ok.output
+    assert ok.exit_code == 0 and "OK (school_dialogue.pulse" in ok.output
     failed = runner.invoke(cli, ["validate", str(bad)])
     assert failed.exit_code == 1
     assert f"{bad}:17: sections[0].items[0].tpye: unknown field (misspelt?)" in failed.output

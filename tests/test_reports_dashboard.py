@@ -173,8 +173,10 @@ class Sections:
 
     @hookimpl
     def report_sections(self, campaign, org, user):
-        return [ReportSection("Late section", "<p>second &amp; last</p>", order=200),
-                ReportSection("Early section", f"<p>for {org.code}</p>", order=10)]
+        from markupsafe import Markup
+        return [ReportSection("Late section", Markup("<p>second &amp; last</p>"), order=200),
+                ReportSection("Early section", Markup("<p>for {}</p>").format(org.code), order=10),
+                ReportSection("Plain text", "<script>alert('plugin')</script>", order=300)]
 
 
 def test_plugin_sections_are_shown_in_order(tmp_path, postgres_url):
@@ -187,6 +189,8 @@ def test_plugin_sections_are_shown_in_order(tmp_path, postgres_url):
     html = client.get(url).get_data(as_text=True)
     assert html.index("Early section") < html.index("Late section")
     assert "<p>for P01</p>" in html and "second &amp; last" in html
+    # a plain string is text, not HTML: a plugin's <script> never reaches the page
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;plugin&#39;)&lt;/script&gt;" in html
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

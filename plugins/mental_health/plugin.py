@@ -5,14 +5,11 @@ student side), ``screening``/``stats`` (aggregates) and ``views``.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from surveyapp.hookspecs import hookimpl
-from surveyapp.modules import AssessmentModule
+from surveyapp.modules import AssessmentModule, ModulePlugin
 
 from . import models  # noqa: F401  (registers the plugin's tables)
 
-HERE = Path(__file__).parent
 MODULE = AssessmentModule(
     id="mental_health",
     name={"vi": "Tham vấn học đường và sức khoẻ tâm thần", "en": "School counselling and mental health"},
@@ -20,27 +17,8 @@ MODULE = AssessmentModule(
                  "en": "Anonymous screening, self-referral and confidential counselling records."},
     default_questionnaire="mental_health.phq8",
 )
-
-
-@hookimpl
-def register_assessment_modules():
-    return [MODULE]
-
-
-@hookimpl
-def register_questionnaires():
-    return sorted((HERE / "questionnaires").glob("*.yaml"))
-
-
-@hookimpl
-def register_translations():
-    return [(str(HERE / "translations"), MODULE.id)]
-
-
-@hookimpl
-def register_blueprints():
-    from .views import bp
-    return [bp]
+# module, questionnaires/, translations/, templates (through views.bp) and migrations/ by convention
+PLUGIN = ModulePlugin(MODULE, __name__, blueprint="views:bp")
 
 
 @hookimpl

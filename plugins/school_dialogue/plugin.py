@@ -1,14 +1,11 @@
 """school_dialogue: anonymous student surveys, suggestion box, dialogue sessions and actions."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from surveyapp.hookspecs import hookimpl
-from surveyapp.modules import AssessmentModule, NavItem
+from surveyapp.modules import AssessmentModule, ModulePlugin, NavItem
 
 from . import models  # noqa: F401  (registers the plugin's tables)
 
-HERE = Path(__file__).parent
 MODULE = AssessmentModule(
     id="school_dialogue",
     name={"vi": "Đối thoại học đường", "en": "School dialogue"},
@@ -16,27 +13,8 @@ MODULE = AssessmentModule(
                  "en": "Students give their views anonymously; the school holds dialogues and answers."},
     default_questionnaire="school_dialogue.dialogue",
 )
-
-
-@hookimpl
-def register_assessment_modules():
-    return [MODULE]
-
-
-@hookimpl
-def register_questionnaires():
-    return sorted((HERE / "questionnaires").glob("*.yaml"))
-
-
-@hookimpl
-def register_translations():
-    return [(str(HERE / "translations"), MODULE.id)]
-
-
-@hookimpl
-def register_blueprints():
-    from .views import bp
-    return [bp]
+# module, questionnaires/, translations/, templates (through views.bp) and migrations/ by convention
+PLUGIN = ModulePlugin(MODULE, __name__, blueprint="views:bp")
 
 
 @hookimpl

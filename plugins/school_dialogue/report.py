@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_babel import _, get_locale
+from markupsafe import Markup  # a rendered template: the core escapes plain strings
 
 from surveyapp.campaigns import definition_of
 from surveyapp.models import OrgUnit, Response
@@ -30,7 +31,7 @@ def sections(campaign, org: OrgUnit, user) -> list[ReportSection]:
 
 def _participation(campaign, school: OrgUnit) -> ReportSection:
     rows = results.class_participation(campaign, school)
-    html = render_template("school_dialogue/report_participation.html", rows=rows, k=min_group_size())
+    html = Markup(render_template("school_dialogue/report_participation.html", rows=rows, k=min_group_size()))
     return ReportSection(_("Participation by class"), html, order=10)
 
 
@@ -50,8 +51,8 @@ def _scores(campaign, definition, org: OrgUnit, locale: str) -> ReportSection:
                 table.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)) if key is not None]
             groups.append((label, rows))
     k = min_group_size()
-    html = render_template("school_dialogue/report_scores.html", scales=scales, city=city, here=here,
-                           here_hidden=0 < here["n"] < k, groups=groups, org=org, k=k, locale=locale)
+    html = Markup(render_template("school_dialogue/report_scores.html", scales=scales, city=city, here=here,
+                                  here_hidden=0 < here["n"] < k, groups=groups, org=org, k=k, locale=locale))
     return ReportSection(_("Results by section, compared with the city average"), html, order=20)
 
 
@@ -70,7 +71,7 @@ def _items(campaign, definition, org: OrgUnit, locale: str) -> ReportSection:
     bullying = results.bullying_shares(campaign, definition, results.in_org(org))
     bullying_rows = [(definition.items[i].item.text.get(locale), n, share if n >= k else None)
                      for i, (n, share) in bullying.items()]
-    html = render_template("school_dialogue/report_items.html", rows=rows, bullying=bullying_rows, k=k)
+    html = Markup(render_template("school_dialogue/report_items.html", rows=rows, bullying=bullying_rows, k=k))
     return ReportSection(_("Results per question"), html, order=30)
 
 
@@ -82,7 +83,7 @@ def _free_text(campaign, definition, school: OrgUnit, locale: str) -> ReportSect
     if n >= k_text:
         texts = [(definition.items[i].item.text.get(locale), mask(t)) for i, t in
                  results.free_texts(campaign, definition, school)]
-    html = render_template("school_dialogue/report_free_text.html", texts=texts, n=n, k=k_text)
+    html = Markup(render_template("school_dialogue/report_free_text.html", texts=texts, n=n, k=k_text))
     return ReportSection(_("Free-text answers (this school only)"), html, order=40)
 
 
@@ -99,5 +100,5 @@ def _extra(campaign, school: OrgUnit, locale: str) -> ReportSection | None:
         counts = [(o.text.get(locale), sum(1 for v in values if v == o.value)) for o in info.options]
         rows.append({"text": info.item.text.get(locale), "n": len(values), "counts": counts,
                      "hidden": 0 < len(values) < k, "is_text": info.slot is None})
-    html = render_template("school_dialogue/report_extra.html", rows=rows, k=k)
+    html = Markup(render_template("school_dialogue/report_extra.html", rows=rows, k=k))
     return ReportSection(_("The school's own questions (not compared with other schools)"), html, order=50)

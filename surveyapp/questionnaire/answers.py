@@ -63,7 +63,10 @@ def check_value(definition: Definition, item_id: str, value: Any) -> Any:
     return number
 
 
-def is_blank(value: Any) -> bool:
+def is_blank(value: Any, item_type: str | None = None) -> bool:
+    """No answer. An empty tick set on a multi_choice item IS an answer: zero ticks (mask 0)."""
+    if item_type == "multi_choice" and value == []:
+        return False
     return value is None or value == "" or value == []
 
 
@@ -79,7 +82,7 @@ def check_answers(definition: Definition, raw: dict[str, Any], *, partial: bool 
             errors[item_id] = "unknown item"
     for item_id, info in definition.items.items():
         value = raw.get(item_id)
-        if is_blank(value):
+        if is_blank(value, info.item.type):
             continue
         try:
             clean[item_id] = check_value(definition, item_id, value)
@@ -89,7 +92,8 @@ def check_answers(definition: Definition, raw: dict[str, Any], *, partial: bool 
     clean = {k: v for k, v in clean.items() if k in visible}
     if not partial:
         for item_id in visible:
-            if definition.items[item_id].item.required and is_blank(clean.get(item_id)) and item_id not in errors:
+            item = definition.items[item_id].item
+            if item.required and is_blank(clean.get(item_id), item.type) and item_id not in errors:
                 errors[item_id] = "an answer is required"
     if errors:
         raise AnswerError(errors)

@@ -45,6 +45,7 @@ class Definition:
         self.hash = content_hash
         self.raw = raw
         self.path: Optional[Path] = None
+        self.lines: dict[tuple, int] = {}   # document path -> line in the file it came from
         self.items: dict[str, ItemInfo] = {}
         slot = 0
         for section in model.sections:

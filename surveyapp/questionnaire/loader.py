@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,7 @@ class QuestionnaireError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def _field_name(path: Path_) -> str:
+def field_name(path: Path_) -> str:
     parts = []
     for part in path:
         if isinstance(part, int):
@@ -91,7 +92,7 @@ class _DuplicateKey(Exception):
         self.path, self.line, self.message = path, line, message
 
 
-def _line_for(path: Path_, lines: dict[Path_, int]) -> int:
+def line_for(path: Path_, lines: dict[Path_, int]) -> int:
     while path and path not in lines:
         path = path[:-1]
     return lines.get(path, 1)
@@ -112,7 +113,7 @@ def parse_text(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
     try:
         data = _build(node, (), lines)
     except _DuplicateKey as dup:
-        raise QuestionnaireError([Problem(filename, dup.line, _field_name(dup.path), dup.message)])
+        raise QuestionnaireError([Problem(filename, dup.line, field_name(dup.path), dup.message)])
     except (yaml.YAMLError, RecursionError) as exc:
         raise QuestionnaireError([Problem(filename, 1, "(syntax)", _first_line(exc))]) from None
     return data, lines
@@ -132,7 +133,7 @@ def _pydantic_problems(exc: ValidationError, filename: str, lines: dict[Path_, i
             message = "unknown field (misspelt?)"
         elif error["type"] == "missing":
             message = "required field is missing"
-        problems.append(Problem(filename, _line_for(loc, lines), _field_name(loc), message))
+        problems.append(Problem(filename, line_for(loc, lines), field_name(loc), message))
     return problems
 
 
@@ -150,16 +151,26 @@ def load_data(data: Any, filename: str = "<data>", lines: dict | None = None) ->
         model = Questionnaire.model_validate(data)
     except ValidationError as exc:
         raise QuestionnaireError(_pydantic_problems(exc, filename, lines)) from None
-    problems = [Problem(filename, _line_for(path, lines), _field_name(path), message)
+    problems = [Problem(filename, line_for(path, lines), field_name(path), message)
                 for path, message in cross_check(model)]
     if problems:
         raise QuestionnaireError(problems)
-    return Definition(model, content_hash(data), data)
+    definition = Definition(model, content_hash(data), data)
+    definition.lines = lines
+    return definition
 
 
 def load_text(text: str, filename: str) -> Definition:
+    """Load a questionnaire file: the schema, then the rules a new or edited file must meet
+    (stored versions are loaded with ``load_data`` alone, so tightening these never makes
+    a campaign's stored questionnaire unreadable)."""
     data, lines = parse_text(text, filename)
-    return load_data(data, filename, lines)
+    definition = load_data(data, filename, lines)
+    problems = [Problem(filename, line_for(path, lines), field_name(path), message)
+                for path, message in authoring_checks(definition)]
+    if problems:
+        raise QuestionnaireError(problems)
+    return definition
 
 
 def load_file(path: str | Path) -> Definition:
@@ -272,4 +283,52 @@ def _check_scoring(q: Questionnaire, items: dict, sections: set) -> list[tuple[P
                                  f"result '{rule.result}' has no label"))
         if outcome.default not in outcome.labels:
             problems.append((("scoring", "outcome", "default"), f"result '{outcome.default}' has no label"))
+    return problems
+
+
+# -- rules for files (start-up and ``surveyapp validate``) ----------------------------------
+
+def authoring_checks(definition: Definition) -> list[tuple[Path_, str]]:
+    problems: list[tuple[Path_, str]] = []
+    scoring = definition.model.scoring
+    for index, scale in enumerate(scoring.scales if scoring else []):
+        path = ("scoring", "scales", index)
+        for item_id in definition.select_items(scale.items):
+            info = definition.items.get(item_id)
+            if info is None:
+                continue   # reported by cross_check
+            if info.slot is None:
+                problems.append((path + ("items",), f"item '{item_id}' is a text item: it has no value to score"))
+            elif not info.item.required and scale.missing is None:
+                problems.append((path + ("items",), f"item '{item_id}' is optional (required: false): give the "
+                                                    "scale a 'missing' rule (zero, skip or prorate)"))
+        problems += _band_gaps(scale, path)
+    return problems
+
+
+# Methods whose score is a whole number when weights and multiplier are whole numbers.
+WHOLE_NUMBER_METHODS = ("sum", "count_equal", "count_not_equal", "max", "min")
+
+
+def _band_gaps(scale, path: Path_) -> list[tuple[Path_, str]]:
+    """A score between two bands would have no band (an error when a respondent submits)."""
+    whole = all(float(w).is_integer() for w in [*scale.weights.values(), scale.multiplier]) and \
+        scale.missing != "prorate"
+    real_valued = not whole or scale.method in ("mean", "percent_equal")
+    problems = []
+    for index, (previous, band) in enumerate(zip(scale.bands, scale.bands[1:]), start=1):
+        if previous.below is not None:
+            top, gap = previous.below, band.min > previous.below
+        elif previous.max is not None:
+            top = previous.max
+            if real_valued:
+                gap = band.min > previous.max
+            else:   # a whole-number score (or a plugin's method): a gap must hold a whole number
+                gap = math.floor(previous.max) + 1 < band.min
+        else:
+            continue
+        if gap:
+            hint = f" (use 'below: {band.min:g}' on band '{previous.id}')" if previous.below is None else ""
+            problems.append((path + ("bands", index, "min"), f"band '{previous.id}' leaves a gap between "
+                                                             f"{top:g} and {band.min:g} before band '{band.id}'{hint}"))
     return problems

@@ -135,11 +135,30 @@ class Section(Strict):
 
 
 class Band(Strict):
+    """Scores from ``min`` (inclusive) up to ``max`` (inclusive) or ``below`` (exclusive);
+    with neither, every score from ``min`` up."""
+
     id: str = Field(pattern=ID_PATTERN)
     min: float
     max: Optional[float] = None
+    below: Optional[float] = None
     label: Text
     needs_review: bool = False
+
+    @model_validator(mode="after")
+    def _one_upper_bound(self) -> "Band":
+        if self.max is not None and self.below is not None:
+            raise ValueError("give 'max' or 'below', not both")
+        if self.below is not None and self.below <= self.min:
+            raise ValueError("'below' must be greater than 'min'")
+        return self
+
+    def contains(self, score: float) -> bool:
+        if score < self.min:
+            return False
+        if self.below is not None:
+            return score < self.below
+        return self.max is None or score <= self.max
 
 
 class ItemSelector(Strict):
@@ -159,13 +178,17 @@ class ScaleDef(Strict):
     multiplier: float = 1
     weights: dict[str, float] = Field(default_factory=dict)
     bands: list[Band] = Field(default_factory=list)
+    # How an unanswered optional item counts: zero (as 0), skip (left out), prorate (as the
+    # mean of the answered items). Without a rule an optional item may not be in the scale.
+    missing: Optional[Literal["zero", "skip", "prorate"]] = None
     source: Optional[str] = None
 
     @field_validator("bands")
     @classmethod
     def _bands_ordered(cls, bands: list[Band]) -> list[Band]:
         for previous, band in zip(bands, bands[1:]):
-            if previous.max is None or band.min <= previous.max:
+            if previous.contains(band.min) or (previous.max is None and previous.below is None) or \
+                    band.min < previous.min:
                 raise ValueError(f"band '{band.id}' overlaps band '{previous.id}' (bands go low to high)")
         for band in bands:
             if band.max is not None and band.max < band.min:

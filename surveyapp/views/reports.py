@@ -133,8 +133,7 @@ def _plugin_sections(campaign: Campaign, node: OrgUnit) -> list:
     found = []
     for contributed in get_registry().hook.report_sections(campaign=campaign, org=node, user=current_user):
         found.extend(contributed or [])
-    for section in found:
-        section.html = Markup(section.html)  # the hook's contract: already escaped/rendered
+    # section.html is escaped at the boundary (surveyapp.contract) unless the plugin passed Markup
     return sorted(found, key=lambda s: s.order)
 
 
