@@ -139,7 +139,7 @@ def campaigns_command(as_json):
 
 @cli.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "counsellor", "viewer", "auditor"]), required=True)
+@click.option("--role", type=click.Choice(["admin", "counsellor", "viewer", "auditor", "safeguarding"]), required=True)
 @click.option("--org", "org_code", required=True, help="code of the unit the role covers")
 @click.option("--name", default="", help="full name")
 @click.password_option()
@@ -234,6 +234,21 @@ def export_worker_command(once, interval):
         time.sleep(interval)
 
 
+@cli.command("notify-worker")
+@click.option("--once", is_flag=True, help="deliver what is due, then exit")
+@click.option("--interval", type=float, help="seconds between polls (default SURVEYAPP_NOTIFY_POLL_SECONDS)")
+@click.option("--batch", default=50, show_default=True, help="notifications claimed per poll")
+@with_appcontext
+def notify_worker_command(once, interval, batch):
+    """Deliver queued notifications, escalate unacknowledged alerts, send daily digests."""
+    from .notify.worker import loop, run_once
+    if once:
+        with current_app.test_request_context():
+            click.echo(json.dumps(run_once(limit=batch)))
+        return
+    loop(current_app._get_current_object(), interval or current_app.config["NOTIFY_POLL_SECONDS"], limit=batch)
+
+
 @cli.command("i18n-compile")
 def i18n_compile_command():
     """Compile the .po catalogs of the core and of every plugin to .mo files."""
@@ -277,6 +292,9 @@ def serve_command(host, port):
     from werkzeug.serving import run_simple
     app = create_app()
     click.echo(f"surveyapp on http://{host}:{port}/")
+    if app.config.get("NOTIFY_IN_THREAD"):  # one process: deliver notifications here too
+        from .notify.worker import start_thread
+        start_thread(app)
     # run_simple, not app.run(): Flask ignores app.run() inside its own CLI commands.
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 

@@ -20,7 +20,7 @@ from .questionnaire.definition import MAX_SLOTS
 
 ORG_KINDS = ("department", "unit", "school")
 SCHOOL_LEVELS = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx")
-ROLES = ("admin", "counsellor", "viewer", "auditor")
+ROLES = ("admin", "counsellor", "viewer", "auditor", "safeguarding")  # safeguarding: told of escalations
 CAMPAIGN_STATUSES = ("draft", "open", "closed")
 RESPONSE_DRAFT, RESPONSE_SUBMITTED = 0, 1
 
