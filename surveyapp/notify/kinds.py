@@ -53,7 +53,10 @@ def _count(value: Any) -> int:
 def _date(value: Any) -> str:
     if isinstance(value, dt.datetime) or not isinstance(value, (dt.date, str)):
         raise UnsafeParameter("due must be a date")
-    return (value if isinstance(value, dt.date) else dt.date.fromisoformat(value)).isoformat()
+    try:
+        return (value if isinstance(value, dt.date) else dt.date.fromisoformat(value)).isoformat()
+    except ValueError:
+        raise UnsafeParameter("due must be a date") from None
 
 
 def _link(value: Any) -> str:

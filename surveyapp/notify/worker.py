@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select, update
 from ..extensions import db
 from ..models import User, utcnow
 from .channels import ChannelError, OutgoingMessage, PermanentError, registered_channels
-from .kinds import compose
+from .kinds import UnsafeParameter, compose
 from .models import Notification
 from .outbox import recipient_for
 
@@ -74,7 +74,7 @@ def deliver(note_id: int, now: dt.datetime) -> str:
         if user is not None and not user.active:
             raise PermanentError("the account is deactivated")
         channel.send(recipient, message)
-    except PermanentError as exc:
+    except (PermanentError, UnsafeParameter) as exc:
         note.status, note.last_error, note.lease_until = "dead", str(exc)[:500], None
     except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
         note.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
