@@ -349,3 +349,16 @@ def init_demo_command():
         click.echo("database ready (demo already loaded)")
         return
     _print_demo(load_demo())
+    _deliver_demo_notifications()
+
+
+def _deliver_demo_notifications() -> None:
+    """The demo's events (an urgent alert, box messages, assessment decisions) notified people:
+    deliver them now, into the mail sink when no SMTP is set (admin page: Notifications)."""
+    from .notify.sweeps import run_daily
+    from .notify.worker import deliver_due
+    with current_app.test_request_context():
+        run_daily()  # today's digests and reminders, as the worker's first run of the day would
+        counts = deliver_due(limit=500)
+    click.echo(f"notifications: {counts.get('sent', 0)} delivered"
+               + (f" (see {current_app.config['MAIL_FOLDER']})" if not current_app.config.get("SMTP_HOST") else ""))

@@ -44,12 +44,18 @@ def load_demo(seed: int = 2024, responses_per_class: int = 12) -> dict[str, Any]
                           contact={"phone": "0225 3842 325"})
     schools = _schools(department, rng)
     users = [(name, role, code) for name, role, code, full in USERS
-             if create_user(name, DEMO_PASSWORD, role, _org(code), full)]
+             if _with_address(create_user(name, DEMO_PASSWORD, role, _org(code), full))]
     campaigns = _campaigns(department, schools, rng, responses_per_class)
     get_registry().hook.demo_loaded(department=department, schools=schools, campaigns=campaigns, rng=rng)
     db.session.commit()
     return {"units": 1 + len(WARDS), "schools": len(schools), "users": users, "password": DEMO_PASSWORD,
             "campaigns": [(c.id, c.name) for c in campaigns]}
+
+
+def _with_address(user):
+    """Demo accounts have addresses, so their notifications show in the mail sink."""
+    user.email = f"{user.username}@demo.truonghoc.example"
+    return user
 
 
 def _org(code: str) -> OrgUnit:

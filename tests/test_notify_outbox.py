@@ -273,3 +273,11 @@ def test_without_smtp_the_mail_sink_keeps_messages_for_top_admins(tmp_path, post
     assert admin.get("/admin/notifications/mail/..%2Fdev-secret-key").status_code == 404
     login(ward, "ward_admin")
     assert ward.get("/admin/notifications/mail").status_code == 403   # the sink holds every school's mail
+
+
+def test_a_long_vietnamese_subject_keeps_its_spaces(tmp_path, smtp):
+    from surveyapp.mail import MailSettings, build_message, send
+    settings = MailSettings.from_config({"MAIL_FOLDER": str(tmp_path / "mail"), **smtp.config()})
+    subject = "Thư khẩn trong hộp thư góp ý của Trường Trung học cơ sở Hồng Bàng, phường Hồng Bàng"
+    send(settings, build_message(settings, to_address="a@example.vn", subject=subject, body="Nội dung"))
+    assert smtp.inbox.messages[0]["Subject"] == subject
