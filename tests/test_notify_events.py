@@ -179,6 +179,8 @@ def test_a_counsellor_marking_an_urgent_box_message_seen_stops_its_escalation(ap
     post(counsellor, f"/school_dialogue/messages/{message.id}", {})
     db.session.expire_all()
     assert notify.state(f"school_dialogue_message:{message.id}").acknowledged_at is not None
+    page = counsellor.get(f"/school_dialogue/messages/{message.id}").get_data(as_text=True)
+    assert "Những người đã được báo (2)" in page and "Võ Văn Hai" in page   # who was told, on the message
     assert sweep(utcnow() + dt.timedelta(days=30)) == 0
 
 

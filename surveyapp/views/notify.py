@@ -118,10 +118,14 @@ def contacts():
 
 
 def _users_in_scope() -> list[User]:
+    """Accounts whose every role lies in the admin's subtree: a school admin must not redirect
+    the mail of someone who also answers for units above or beside the school."""
     query = (select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
              .join(OrgUnit, RoleAssignment.org_id == OrgUnit.id)
              .where(scope_condition(current_user, OrgUnit.path, ADMIN)).order_by(User.username).distinct())
-    return list(db.session.execute(query).scalars())
+    prefixes = [unit.path for unit in roots(current_user, (ADMIN,))]
+    return [user for user in db.session.execute(query).scalars()
+            if all(any(a.org.path.startswith(p) for p in prefixes) for a in user.roles)]
 
 
 def _clean_address(value: str | None) -> str | None:

@@ -1,0 +1,44 @@
+"""The notification pages: contacts (who may change whose address) and preferences."""
+from __future__ import annotations
+
+from conftest import login, post
+from surveyapp.extensions import db
+from surveyapp.models import RoleAssignment
+from surveyapp.notify import Preference
+
+
+def test_a_school_admin_sets_addresses_only_of_accounts_wholly_in_the_school(client, world):
+    users = world.users
+    both = users["viewer"]   # a department viewer who also holds a role at school A
+    both.roles.append(RoleAssignment(role="viewer", org=world.school_a))
+    both.email = "chuyenvien@so.example.vn"
+    db.session.commit()
+    login(client, "school_admin")
+    page = client.get("/admin/notifications/contacts").get_data(as_text=True)
+    assert f'name="user-{users["counsellor"].id}"' in page and f'name="user-{both.id}"' not in page
+    post(client, "/admin/notifications/contacts", {f"user-{users['counsellor'].id}": "lan@thcs-a.example.vn",
+                                                  f"user-{both.id}": "attacker@example.vn",
+                                                  f"unit-{world.ward.id}": "attacker@example.vn"})
+    db.session.expire_all()
+    assert users["counsellor"].email == "lan@thcs-a.example.vn"
+    assert both.email == "chuyenvien@so.example.vn"          # not redirected to the school admin
+    assert "safeguarding_email" not in world.ward.contact      # the ward is above the school
+
+
+def test_a_ward_admin_sets_the_wards_safeguarding_address_and_bad_addresses_are_refused(client, world):
+    login(client, "ward_admin")
+    post(client, "/admin/notifications/contacts", {f"unit-{world.ward.id}": "baove@phuong1.example.vn"})
+    db.session.expire_all()
+    assert world.ward.contact["safeguarding_email"] == "baove@phuong1.example.vn"
+    assert post(client, "/admin/notifications/contacts", {f"unit-{world.ward.id}": "not an address"}).status_code == 400
+    db.session.expire_all()
+    assert world.ward.contact["safeguarding_email"] == "baove@phuong1.example.vn"
+
+
+def test_preferences_are_per_user_and_only_two_modes_exist(client, world):
+    login(client, "counsellor")
+    assert post(client, "/notifications/preferences", {"mode": "never"}).status_code == 400
+    post(client, "/notifications/preferences", {"mode": "digest"})
+    db.session.expire_all()
+    assert db.session.get(Preference, world.users["counsellor"].id).digest is True
+    assert db.session.get(Preference, world.users["school_admin"].id) is None
