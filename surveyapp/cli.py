@@ -292,6 +292,7 @@ def serve_command(host, port):
     from werkzeug.serving import run_simple
     app = create_app()
     click.echo(f"surveyapp on http://{host}:{port}/")
+    app.config["BASE_URL"] = app.config.get("BASE_URL") or f"http://{host}:{port}"  # links in mail
     if app.config.get("NOTIFY_IN_THREAD"):  # one process: deliver notifications here too
         from .notify.worker import start_thread
         start_thread(app)
@@ -357,6 +358,7 @@ def _deliver_demo_notifications() -> None:
     deliver them now, into the mail sink when no SMTP is set (admin page: Notifications)."""
     from .notify.sweeps import run_daily
     from .notify.worker import deliver_due
+    current_app.config["BASE_URL"] = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"  # `make run`
     with current_app.test_request_context():
         run_daily()  # today's digests and reminders, as the worker's first run of the day would
         counts = deliver_due(limit=500)
