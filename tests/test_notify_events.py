@@ -258,3 +258,17 @@ def test_low_participation_before_closing_is_one_daily_message_per_school(world,
     first.closes_on = second.closes_on = today + dt.timedelta(days=10)
     db.session.commit()
     assert low_participation(now) == 0          # not yet close to closing
+
+
+def test_the_workers_daily_run_calls_the_modules_sweeps_once_a_day(app, world, staff, smtp):
+    from plugins.school_dialogue import box
+    from surveyapp.notify.sweeps import run_sweeps
+    message, _ = box.post_message(world.school_a, "Sân bóng bị ngập nước khi mưa", commit=False)
+    message.due_on = dt.date.today() - dt.timedelta(days=1)
+    db.session.commit()
+    now = dt.datetime.combine(dt.date.today(), dt.time(2, 0))   # 09:00 in Vietnam, after the daily hour
+    run_sweeps(now)
+    run_sweeps(now + dt.timedelta(minutes=5))                    # later polls the same day do not repeat it
+    deliver_due()
+    assert [m["Subject"] for m in smtp.inbox.messages] == ["Thư góp ý quá hạn trả lời tại THCS A"]
+    assert_nothing_sensitive(smtp, "Sân bóng", "ngập")
