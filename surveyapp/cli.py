@@ -246,7 +246,20 @@ def notify_worker_command(once, interval, batch):
         with current_app.test_request_context():
             click.echo(json.dumps(run_once(limit=batch)))
         return
-    loop(current_app._get_current_object(), interval or current_app.config["NOTIFY_POLL_SECONDS"], limit=batch)
+    loop(current_app._get_current_object(), interval or current_app.config["NOTIFY_POLL_SECONDS"], limit=batch,
+         report=lambda counts: click.echo(json.dumps(counts)))
+
+
+@cli.command("notify-health")
+@click.option("--max-age", default=600, show_default=True, help="seconds the oldest waiting row may wait")
+@with_appcontext
+def notify_health_command(max_age):
+    """Print the outbox figures as JSON; exit 1 on a dead letter or a row waiting too long (for monitoring)."""
+    from .notify.worker import outbox_health
+    health = outbox_health()
+    click.echo(json.dumps(health))
+    if health["dead"] or health["oldest_seconds"] > max_age:
+        sys.exit(1)
 
 
 @cli.command("i18n-compile")

@@ -42,3 +42,17 @@ def test_preferences_are_per_user_and_only_two_modes_exist(client, world):
     db.session.expire_all()
     assert db.session.get(Preference, world.users["counsellor"].id).digest is True
     assert db.session.get(Preference, world.users["school_admin"].id) is None
+
+
+def test_notify_health_exits_non_zero_on_a_dead_letter_for_monitoring(run_cli, world):
+    import json
+    from surveyapp import notify
+    from surveyapp.notify.worker import deliver_due
+    assert run_cli(["notify-health"]).exit_code == 0
+    notify.enqueue("export.done", [world.users["school_admin"]], params={"link": "/exports/1"})  # no address
+    db.session.commit()
+    waiting = run_cli(["notify-health"])
+    assert json.loads(waiting.output)["waiting"] == 1 and waiting.exit_code == 0
+    deliver_due()
+    dead = run_cli(["notify-health"])
+    assert json.loads(dead.output) == {"waiting": 0, "oldest_seconds": 0, "dead": 1} and dead.exit_code == 1

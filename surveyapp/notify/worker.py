@@ -105,12 +105,16 @@ def run_once(now: dt.datetime | None = None, limit: int = 50) -> dict[str, int]:
     return deliver_due(now, limit)
 
 
-def loop(app: Flask, interval: float, stop: threading.Event | None = None, limit: int = 50) -> None:
+def loop(app: Flask, interval: float, stop: threading.Event | None = None, limit: int = 50,
+         report=None) -> None:
+    """Poll until ``stop`` is set; ``report(counts)`` hears of every batch that did something."""
     stop = stop or threading.Event()
     while not stop.is_set():
         with app.app_context(), app.test_request_context():
             try:
-                run_once(limit=limit)
+                counts = run_once(limit=limit)
+                if counts and report:
+                    report(counts)
             except Exception:  # noqa: BLE001 - the loop must outlive a bad batch (database restart)
                 db.session.rollback()
                 app.logger.exception("notification worker: batch failed")
