@@ -272,3 +272,12 @@ def test_the_workers_daily_run_calls_the_modules_sweeps_once_a_day(app, world, s
     deliver_due()
     assert [m["Subject"] for m in smtp.inbox.messages] == ["Thư góp ý quá hạn trả lời tại THCS A"]
     assert_nothing_sensitive(smtp, "Sân bóng", "ngập")
+
+
+def test_a_school_without_an_active_counsellor_tells_its_admins_at_once(client, world, staff, smtp):
+    for name in ("counsellor", "counsellor2"):
+        staff[name].active = False
+    db.session.commit()
+    screening_alert(client, world)
+    run_once()
+    assert recipients(smtp) == ["school_admin@example.vn"]

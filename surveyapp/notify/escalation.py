@@ -29,11 +29,13 @@ def due_after(start: dt.datetime) -> dt.datetime:
 
 def raise_urgent(kind: str, school: OrgUnit, subject_key: str, link: str,
                  recipients: Iterable[User] | None = None, now: dt.datetime | None = None) -> Escalation:
-    """Tell ``recipients`` (default: the school's counsellors) now and start the escalation clock.
+    """Tell ``recipients`` (default: the school's counsellors; its admins when it has none) now
+    and start the escalation clock.
 
     ``subject_key`` names the matter for ``acknowledge`` and ``told`` (e.g. "<module>_alert:<id>")."""
     now = now or utcnow()
     people = list(recipients) if recipients is not None else holders(school, COUNSELLOR)
+    people = people or holders(school, ADMIN)  # nobody may wait four hours because a post is vacant
     enqueue(kind, people, org=school, params={"school": school.id, "link": link}, subject_key=subject_key)
     escalation = Escalation(subject_key=subject_key, kind=kind, org_id=school.id, link=link, raised_at=now,
                             level=0, next_at=due_after(now))
