@@ -142,9 +142,10 @@ def campaigns_command(as_json):
 @click.option("--role", type=click.Choice(["admin", "counsellor", "viewer", "auditor", "safeguarding"]), required=True)
 @click.option("--org", "org_code", required=True, help="code of the unit the role covers")
 @click.option("--name", default="", help="full name")
+@click.option("--email", default=None, help="address for notifications (alerts, escalations)")
 @click.password_option()
 @with_appcontext
-def create_user_command(username, role, org_code, name, password):
+def create_user_command(username, role, org_code, name, email, password):
     """Create a user with one role over an organisation unit (and its subtree)."""
     from .accounts import create_user
     from .extensions import db
@@ -155,7 +156,7 @@ def create_user_command(username, role, org_code, name, password):
     if db.session.execute(select(User.id).filter_by(username=username.lower())).first():
         raise click.ClickException(f"user '{username}' exists already")
     try:
-        create_user(username, password, role, org, name)
+        create_user(username, password, role, org, name).email = (email or "").strip() or None
     except ValueError as exc:
         raise click.ClickException(str(exc))
     db.session.commit()

@@ -56,3 +56,13 @@ def test_notify_health_exits_non_zero_on_a_dead_letter_for_monitoring(run_cli, w
     deliver_due()
     dead = run_cli(["notify-health"])
     assert json.loads(dead.output) == {"waiting": 0, "oldest_seconds": 0, "dead": 1} and dead.exit_code == 1
+
+
+def test_create_user_takes_the_notification_address(run_cli, world):
+    from surveyapp.models import User
+    result = run_cli(["create-user", "baove", "--role", "safeguarding", "--org", "P01", "--email",
+                      "baove@phuong1.example.vn", "--password", "long-enough-password"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    user = db.session.query(User).filter_by(username="baove").one()
+    assert user.email == "baove@phuong1.example.vn" and user.roles[0].role == "safeguarding"
