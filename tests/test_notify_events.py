@@ -15,14 +15,14 @@ from respondent_helpers import answer_all
 from surveyapp import notify
 from surveyapp.accounts import create_user
 from surveyapp.extensions import db
-from surveyapp.models import Campaign, RoleAssignment, utcnow
-from surveyapp.notify import Escalation, Notification
+from surveyapp.models import utcnow
+from surveyapp.notify import Notification
 from surveyapp.notify.escalation import due_after, sweep
 from surveyapp.notify.sweeps import low_participation
 from surveyapp.notify.worker import deliver_due, run_once
 from surveyapp.workdays import add_working_hours
 
-from plugins.mental_health.models import Alert, Case
+from plugins.mental_health.models import Alert
 
 STUDENT, KLASS, PHONE = "Phạm Thị Duyên", "6A", "0977 654 321"
 

@@ -9,16 +9,15 @@ import threading
 import pytest
 from sqlalchemy import select, update
 
-from conftest import PASSWORD, login, make_app, post
+from conftest import login, make_app, post
 from notify_helpers import SmtpServer, body_and_subject
 from surveyapp import notify
-from surveyapp.accounts import create_user
 from surveyapp.extensions import db
 from surveyapp.hookspecs import hookimpl
 from surveyapp.models import utcnow
 from surveyapp.notify import Notification, UnsafeParameter
 from surveyapp.notify.sweeps import send_digests
-from surveyapp.notify.worker import claim_batch, deliver_due, run_once
+from surveyapp.notify.worker import claim_batch, run_once
 
 from plugins.mental_health import cases
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from surveyapp import workdays
-from surveyapp.workdays import holidays, is_working_day  # noqa: F401  (used by this module's callers)
 
 REPLY_WORKING_DAYS = 7  # NĐ 56/2017/NĐ-CP Đ53
 

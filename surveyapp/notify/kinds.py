@@ -149,7 +149,7 @@ def sign_in_link(path: str | None) -> str:
     return url_for("auth.login", _external=True, **query)
 
 
-def _values(params: dict, locale: str) -> dict[str, str]:
+def _values(params: dict) -> dict[str, str]:
     values = {"school": "", "unit": "", "campaign": "", "due": "", "count": "0", "link": sign_in_link(None)}
     for name in ("school", "unit"):
         if name in params:
@@ -173,7 +173,7 @@ def compose(kind_id: str, params: dict, locale: str, lines: list[str] = ()) -> C
     params = clean_params(params)  # stored rows are checked again: a row edited in the table gains nothing
     locale = locale if locale in ("vi", "en") else "vi"
     with force_locale(locale):
-        values = _values(params, locale)
+        values = _values(params)
         subject = str(kind.subject) % values
         body = str(kind.body) % values
         if lines:
