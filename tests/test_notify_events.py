@@ -147,6 +147,11 @@ def test_escalation_fires_after_the_working_hours_and_climbs_until_the_top(app, 
     assert notify.state(key).next_at is None                # the top: nothing further
     assert_nothing_sensitive(smtp, STUDENT, PHONE)
 
+    ward = app.test_client()
+    login(ward, "ward_admin")
+    matters = ward.get("/admin/notifications").get_data(as_text=True)
+    assert 'id="open-matters"' in matters and "Cảnh báo khẩn gửi giáo viên tham vấn của trường" in matters
+    assert STUDENT not in matters
     counsellor = app.test_client()
     login(counsellor, "counsellor")
     page = counsellor.get(f"/mental-health/case/{alert.case_id}").get_data(as_text=True)

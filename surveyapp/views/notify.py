@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import OrgUnit, RoleAssignment, User, utcnow
 from ..notify import escalation
 from ..notify.kinds import registered_kinds
-from ..notify.models import Notification, Preference
+from ..notify.models import Escalation, Notification, Preference
 from ..notify.worker import outbox_health
 
 bp = Blueprint("notify", __name__)
@@ -49,7 +49,12 @@ def outbox():
     dead = db.session.execute(_visible(select(Notification).where(Notification.status == "dead"))
                               .order_by(Notification.id.desc()).limit(PAGE)).scalars().all()
     recent = db.session.execute(_visible(select(Notification)).order_by(Notification.id.desc()).limit(50)).scalars().all()
+    open_matters = db.session.execute(
+        select(Escalation).join(OrgUnit, Escalation.org_id == OrgUnit.id)
+        .where(Escalation.acknowledged_at.is_(None), scope_condition(current_user, OrgUnit.path, ADMIN))
+        .order_by(Escalation.raised_at).limit(PAGE)).scalars().all()
     return render_template("notify/outbox.html", dead=dead, recent=recent, health=outbox_health(),
+                           open_matters=open_matters,
                            kinds=registered_kinds(), plain=FlaskForm(), sink=_sink_in_use(),
                            top=_is_top_admin(current_user))
 
