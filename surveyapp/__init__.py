@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
     app.extensions["surveyapp"] = registry = build_registry(pm)
 
     _init_babel(app, registry.hook)
+    from .notify import models as _notify_tables  # noqa: F401  (the outbox tables)
     _init_database(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -149,12 +149,13 @@ def campaigns_command(as_json):
 
 @cli.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "counsellor", "viewer", "auditor"]), required=True)
+@click.option("--role", type=click.Choice(["admin", "counsellor", "viewer", "auditor", "safeguarding"]), required=True)
 @click.option("--org", "org_code", required=True, help="code of the unit the role covers")
 @click.option("--name", default="", help="full name")
+@click.option("--email", default=None, help="address for notifications (alerts, escalations)")
 @click.password_option()
 @with_appcontext
-def create_user_command(username, role, org_code, name, password):
+def create_user_command(username, role, org_code, name, email, password):
     """Create a user with one role over an organisation unit (and its subtree)."""
     from .accounts import create_user
     from .extensions import db
@@ -165,7 +166,7 @@ def create_user_command(username, role, org_code, name, password):
     if db.session.execute(select(User.id).filter_by(username=username.lower())).first():
         raise click.ClickException(f"user '{username}' exists already")
     try:
-        create_user(username, password, role, org, name)
+        create_user(username, password, role, org, name).email = (email or "").strip() or None
     except ValueError as exc:
         raise click.ClickException(str(exc))
     db.session.commit()
@@ -244,6 +245,34 @@ def export_worker_command(once, interval):
         time.sleep(interval)
 
 
+@cli.command("notify-worker")
+@click.option("--once", is_flag=True, help="deliver what is due, then exit")
+@click.option("--interval", type=float, help="seconds between polls (default SURVEYAPP_NOTIFY_POLL_SECONDS)")
+@click.option("--batch", default=50, show_default=True, help="notifications claimed per poll")
+@with_appcontext
+def notify_worker_command(once, interval, batch):
+    """Deliver queued notifications, escalate unacknowledged alerts, send daily digests."""
+    from .notify.worker import loop, run_once
+    if once:
+        with current_app.test_request_context():
+            click.echo(json.dumps(run_once(limit=batch)))
+        return
+    loop(current_app._get_current_object(), interval or current_app.config["NOTIFY_POLL_SECONDS"], limit=batch,
+         report=lambda counts: click.echo(json.dumps(counts)))
+
+
+@cli.command("notify-health")
+@click.option("--max-age", default=600, show_default=True, help="seconds the oldest waiting row may wait")
+@with_appcontext
+def notify_health_command(max_age):
+    """Print the outbox figures as JSON; exit 1 on a dead letter or a row waiting too long (for monitoring)."""
+    from .notify.worker import outbox_health
+    health = outbox_health()
+    click.echo(json.dumps(health))
+    if health["dead"] or health["oldest_seconds"] > max_age:
+        sys.exit(1)
+
+
 @cli.command("i18n-compile")
 def i18n_compile_command():
     """Compile the .po catalogs of the core and of every plugin to .mo files."""
@@ -287,6 +316,10 @@ def serve_command(host, port):
     from werkzeug.serving import run_simple
     app = create_app()
     click.echo(f"surveyapp on http://{host}:{port}/")
+    app.config["BASE_URL"] = app.config.get("BASE_URL") or f"http://{host}:{port}"  # links in mail
+    if app.config.get("NOTIFY_IN_THREAD"):  # one process: deliver notifications here too
+        from .notify.worker import start_thread
+        start_thread(app)
     # run_simple, not app.run(): Flask ignores app.run() inside its own CLI commands.
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
@@ -367,3 +400,17 @@ def init_demo_command():
         click.echo("database ready (demo already loaded)")
         return
     _print_demo(load_demo())
+    _deliver_demo_notifications()
+
+
+def _deliver_demo_notifications() -> None:
+    """The demo's events (an urgent alert, box messages, assessment decisions) notified people:
+    deliver them now, into the mail sink when no SMTP is set (admin page: Notifications)."""
+    from .notify.sweeps import run_daily
+    from .notify.worker import deliver_due
+    current_app.config["BASE_URL"] = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"  # `make run`
+    with current_app.test_request_context():
+        run_daily()  # today's digests and reminders, as the worker's first run of the day would
+        counts = deliver_due(limit=500)
+    click.echo(f"notifications: {counts.get('sent', 0)} delivered"
+               + (f" (see {current_app.config['MAIL_FOLDER']})" if not current_app.config.get("SMTP_HOST") else ""))

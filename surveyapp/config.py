@@ -56,6 +56,19 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SMTP_TLS": _env("SMTP_TLS", "starttls"),
         "MAIL_FROM": _env("MAIL_FROM", "surveyapp@localhost"),
         "MAIL_FOLDER": _env("MAIL_FOLDER") or str(instance / "mail"),
+        # Notifications (surveyapp.notify): the address links in mail start with; the dev server's
+        # worker thread; escalation after this many working hours within WORKING_HOURS.
+        "BASE_URL": _env("BASE_URL"),
+        "NOTIFY_IN_THREAD": _env("NOTIFY_IN_THREAD", "1") == "1",
+        "NOTIFY_POLL_SECONDS": float(_env("NOTIFY_POLL_SECONDS", "5")),
+        "NOTIFY_LEASE_SECONDS": float(_env("NOTIFY_LEASE_SECONDS", "300")),
+        "NOTIFY_RETRY_SECONDS": float(_env("NOTIFY_RETRY_SECONDS", "30")),
+        "NOTIFY_MAX_ATTEMPTS": int(_env("NOTIFY_MAX_ATTEMPTS", "8")),
+        "NOTIFY_ESCALATE_HOURS": float(_env("NOTIFY_ESCALATE_HOURS", "4")),
+        "NOTIFY_DAILY_HOUR": int(_env("NOTIFY_DAILY_HOUR", "7")),
+        "NOTIFY_LOW_PARTICIPATION_DAYS": int(_env("NOTIFY_LOW_PARTICIPATION_DAYS", "3")),
+        "NOTIFY_LOW_PARTICIPATION_RATE": float(_env("NOTIFY_LOW_PARTICIPATION_RATE", "0.5")),
+        "WORKING_HOURS": _env("WORKING_HOURS", "07:00-17:00"),
     }
     config.update(overrides)
     if config["ENV"] not in ("development", "testing") and not config["SECRET_KEY"]:

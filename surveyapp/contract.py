@@ -100,6 +100,15 @@ def results(pm: PluginManager, hook_name: str, **kwargs: Any) -> Iterator[Result
         yield Result(pm.owner(impl.plugin), who, value)
 
 
+def implementations(pm: PluginManager, hook_name: str) -> Iterator[tuple[str, Callable[..., Any]]]:
+    """Each implementation of a hook with the plugin it comes from, for a caller that must keep
+    one plugin's failure from stopping the others (a daily sweep): ``call(**kwargs)`` runs it."""
+    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+        def call(impl=impl, **kwargs: Any) -> Any:
+            return impl.function(**{name: kwargs[name] for name in impl.argnames})
+        yield pm.describe(impl.plugin), call
+
+
 def refuse_wrappers(pm: PluginManager) -> None:
     """The core calls each implementation itself (to know whose result it is), so a pluggy
     hook wrapper would silently never run: refuse it at start-up instead."""
@@ -281,6 +290,16 @@ def _check_url(value: Any, fail) -> str:
     return value
 
 
+def _check_notification_kinds(value: Any, fail) -> list:
+    from .notify import NotificationKind
+    return _list_of("NotificationKind objects", lambda kind: isinstance(kind, NotificationKind))(value, fail)
+
+
+def _check_notification_channels(value: Any, fail) -> list:
+    from .notify.channels import Channel
+    return _list_of("Channel objects", lambda channel: isinstance(channel, Channel))(value, fail)
+
+
 def _check_questionnaires(value: Any, fail) -> list:
     if not isinstance(value, (list, tuple)):
         fail(f"must return a list of paths, got {type_name(value)}")
@@ -300,6 +319,8 @@ CHECKS: dict[str, Callable[[Any, Callable[[str], None]], Any]] = {
     "export_sheets": _check_sheets,
     "export_indicators": _check_indicators,
     "navigation_items": _check_nav,
+    "register_notification_kinds": _check_notification_kinds,
+    "register_notification_channels": _check_notification_channels,
 }
 
 

@@ -46,7 +46,7 @@ def load_demo(seed: int = 2024, responses_per_class: int = 12) -> dict[str, Any]
                           contact={"phone": "0225 3842 325"})
     schools = _schools(department, rng)
     users = [(name, role, code) for name, role, code, full in USERS
-             if create_user(name, DEMO_PASSWORD, role, _org(code), full)]
+             if _with_address(create_user(name, DEMO_PASSWORD, role, _org(code), full))]
     campaigns = _campaigns(department, schools, rng, responses_per_class)
     get_registry().hook.demo_loaded(department=department, schools=schools, campaigns=campaigns, rng=rng)
     made = _mark_demo_campaigns()  # the modules' own demo campaigns included
@@ -70,6 +70,12 @@ def demo_campaign_ids() -> list[int]:
     from .models import Campaign
     rows = db.session.execute(select(Campaign.id, Campaign.settings).order_by(Campaign.id)).all()
     return [campaign_id for campaign_id, settings in rows if (settings or {}).get(DEMO_SETTING)]
+
+
+def _with_address(user):
+    """Demo accounts have addresses, so their notifications show in the mail sink."""
+    user.email = f"{user.username}@demo.truonghoc.example"
+    return user
 
 
 def _org(code: str) -> OrgUnit:

@@ -140,3 +140,23 @@ def export_indicators(campaign: Any, org: Any) -> list[Any]:
     other row "unverified". Values must already respect the minimum group size
     (``surveyapp.export.SUPPRESSED`` for a hidden figure); ``org`` is the workbook's
     scope. Rows are sorted by ``order``."""
+
+
+@hookspec
+def register_notification_kinds() -> list[Any]:
+    """Return ``surveyapp.notify.NotificationKind`` objects: the module's notifications and their
+    fixed wording (translated strings with ``%(school)s``, ``%(campaign)s``, ``%(due)s``,
+    ``%(count)s``, ``%(link)s``). Ids start with the module id; urgent kinds cannot be switched off."""
+
+
+@hookspec
+def register_notification_channels() -> list[Any]:
+    """Return ``surveyapp.notify.Channel`` objects delivering notifications besides e-mail
+    (webhook, SMS gateway, Zalo). They get the core's composed text, outbox retries and dead letters."""
+
+
+@hookspec
+def notification_sweep(now: Any) -> None:
+    """Once a day in the notification worker: enqueue time-driven notifications (reminders,
+    overdue replies) with ``surveyapp.notify.enqueue`` and a dedup key holding the date.
+    ``now`` is the naive UTC time (injected in tests)."""

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from . import audit
 from .export import ExportOptions, build_workbook
 from .extensions import db
-from .models import Campaign, ExportJob, OrgUnit, utcnow
+from .models import Campaign, ExportJob, OrgUnit, User, utcnow
 
 
 def queue_export(campaign: Campaign, org: OrgUnit, user_id: int | None, options: ExportOptions) -> ExportJob:
@@ -92,5 +92,15 @@ def run_job(job_id: int) -> ExportJob | None:
         current_app.logger.exception("export job %s failed", job_id)
         return job
     job.status, job.progress, job.path, job.finished_at = "done", 100, str(path), utcnow()
+    _tell_requester(job)
     db.session.commit()
     return job
+
+
+def _tell_requester(job: ExportJob) -> None:
+    """The mail saying the file is ready, committed with the job's "done"."""
+    from .notify import enqueue
+    from .notify.kinds import EXPORT_DONE
+    user = db.session.get(User, job.user_id) if job.user_id else None
+    if user is not None:
+        enqueue(EXPORT_DONE.id, [user], org=db.session.get(OrgUnit, job.org_id), params={"link": f"/exports/{job.id}"})

@@ -5,6 +5,7 @@ go through the notification outbox, which retries; this module sends once or rai
 """
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 import uuid
@@ -16,6 +17,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 TLS_MODES = ("starttls", "ssl", "none")
+
+
+# Python's header folding drops the space where it splits a long non-ASCII subject into two
+# encoded words ("của Trường" arrives as "củaTrường"); an encoded word may be long instead.
+HEADER_POLICY = email.policy.default.clone(max_line_length=998)
 
 
 class MailError(RuntimeError):
@@ -52,7 +58,7 @@ class MailSettings:
 def build_message(settings: MailSettings, *, to_address: str, to_name: str = "", subject: str,
                   body: str, message_id: str | None = None) -> EmailMessage:
     """A UTF-8 plain-text message; Vietnamese names and subjects are encoded per RFC 2047."""
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = settings.sender
     message["To"] = Address(display_name=to_name, addr_spec=to_address) if to_name else to_address
     message["Subject"] = subject

@@ -20,7 +20,7 @@ from .questionnaire.definition import MAX_SLOTS
 from .questionnaire.schema import SCHOOL_LEVELS  # noqa: F401  (re-exported: the tree's levels)
 
 ORG_KINDS = ("department", "unit", "school")
-ROLES = ("admin", "counsellor", "viewer", "auditor")
+ROLES = ("admin", "counsellor", "viewer", "auditor", "safeguarding")  # safeguarding: told of escalations
 CAMPAIGN_STATUSES = ("draft", "open", "closed")
 RESPONSE_DRAFT, RESPONSE_SUBMITTED = 0, 1
 

@@ -57,6 +57,7 @@ def make_app(tmp_path, postgres_url=None, **overrides):
     url = postgres_url or f"sqlite:///{tmp_path / 'test.sqlite'}"
     config = {"ENV": "testing", "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
               "UPLOAD_FOLDER": str(tmp_path / "uploads"), "EXPORT_FOLDER": str(tmp_path / "exports"),
+              "MAIL_FOLDER": str(tmp_path / "mail"),
               "SERVER_NAME": "surveyapp.test",
               "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}  # fast hashes in tests only
     extra_plugins = overrides.pop("extra_plugins", ())

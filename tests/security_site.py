@@ -21,6 +21,7 @@ from surveyapp.campaigns import create_campaign, set_status
 from surveyapp.demo import _synthetic_responses
 from surveyapp.extensions import db
 from surveyapp.models import AccessCode, Campaign, ExportJob
+from surveyapp.notify import Notification
 
 MARK = "AlphaBiMat"
 STRANGER_ROLES = ("admin", "counsellor", "viewer", "auditor")
@@ -31,6 +32,7 @@ class Site:
     world: World
     campaigns: list[Campaign] = field(default_factory=list)
     job: ExportJob | None = None
+    mail: str = ""  # a message in the mail sink about school A
     strangers: dict[str, str] = field(default_factory=dict)   # role -> username at school B
 
     @property
@@ -59,6 +61,7 @@ def build_site(world: World, export_folder: str | Path, responses: int = 6) -> S
     registry.hook.demo_loaded(department=world.dept, schools=[world.school_a], campaigns=list(site.campaigns),
                               rng=rng)
     site.job = _finished_job(site.campaigns[0], world, export_folder)
+    site.mail = _sink_message(world)
     site.strangers = {"admin": "school_b_admin"}
     for role in STRANGER_ROLES[1:]:
         name = f"b_{role}"
@@ -77,6 +80,19 @@ def _finished_job(campaign: Campaign, world: World, folder) -> ExportJob:
     db.session.add(job)
     db.session.flush()
     return job
+
+
+def _sink_message(world: World) -> str:
+    """A notification about school A, delivered into the mail sink (no SMTP in tests)."""
+    from surveyapp import notify
+    from surveyapp.notify.worker import deliver_due
+    world.users["school_admin"].email = f"admin.{MARK.lower()}@example.vn"
+    notify.enqueue("export.done", [world.users["school_admin"]], org=world.school_a, params={"link": "/exports/1"})
+    db.session.commit()
+    deliver_due()
+    from flask import current_app
+    from surveyapp.mail import sink_messages
+    return sink_messages(Path(current_app.config["MAIL_FOLDER"]))[0].name
 
 
 # -- URL parameters --------------------------------------------------------------------------------
@@ -104,6 +120,9 @@ def parameter_values(site: Site, name: str) -> list:
         "code": lambda: site.codes[:1],
         "number": lambda: [1],
         "page": lambda: [1],
+        "note_id": lambda: list(db.session.execute(select(Notification.id).filter_by(org_id=site.world.school_a.id)
+                                                   .limit(3)).scalars()),
+        "name": lambda: [site.mail],
     }
     if name in known:
         return known[name]()

@@ -16,6 +16,7 @@ from surveyapp.access import COUNSELLOR
 from surveyapp.extensions import db
 from surveyapp.models import OrgUnit, today, utcnow
 
+from . import notices
 from .models import (CONSENT_BASES, REFERRALS, SESSION_FORMS, STATUSES, TOPICS, URGENCIES, Alert, Case,
                      CaseSession)
 
@@ -113,6 +114,7 @@ def raise_alert(case: Case, reason: str) -> Alert:
     db.session.add(alert)
     db.session.flush()
     log("alert.raise", case, alert=alert.id, reason=reason, user_id=None)
+    notices.alert_raised(alert)  # the counsellors' mail, in this transaction
     return alert
 
 
@@ -131,6 +133,7 @@ def handle_alert(alert: Alert, user, action: str) -> None:
         raise CaseError("handled")
     alert.handled_at, alert.handled_by_id, alert.handled_action = utcnow().replace(microsecond=0), user.id, action
     log("alert.handle", alert.case, alert=alert.id, user_id=user.id)
+    notices.alert_handled(alert, user)  # stops the escalation
 
 
 def set_status(case: Case, status: str, user) -> None:

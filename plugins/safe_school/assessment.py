@@ -23,6 +23,7 @@ from surveyapp.questionnaire.schema import CRITERION_NOT_MET, TEXT_TYPES
 from surveyapp.respondent import score_answers
 from surveyapp.storage import answers_of, definition_for, result_values
 
+from . import notices
 from .models import DRAFT, RECOGNISED, REFUSED, RETURNED, SUBMITTED, Assessment, AssessmentEvent
 from .sets import reviewer_of
 
@@ -283,6 +284,8 @@ def _event(assessment: Assessment, user_id: Optional[int], action: str, status: 
                                    comment=comment, item_comments=item_comments or {}, at=utcnow()))
     audit.record(f"safe_school.{action}", assessment, org_id=assessment.school_id, user_id=user_id,
                  campaign=assessment.campaign_id, status=status, **(detail or {}))
+    if action != "start":
+        notices.status_changed(assessment, status)  # in this transaction
 
 
 # -- evidence ----------------------------------------------------------------------------

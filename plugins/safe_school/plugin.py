@@ -53,3 +53,9 @@ def export_indicators(campaign, org):
         return []
     from .indicators import indicator_rows
     return indicator_rows(campaign, org)
+
+
+@hookimpl
+def register_notification_kinds():
+    from .notices import KINDS
+    return KINDS

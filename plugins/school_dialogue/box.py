@@ -16,7 +16,7 @@ from surveyapp.campaigns import CODE_ALPHABET
 from surveyapp.extensions import db
 from surveyapp.models import OrgUnit, today
 
-from . import safeguarding
+from . import notices, safeguarding
 from .models import MESSAGE_STATUSES, BoxMessage
 from .workdays import add_working_days, reply_state
 
@@ -43,6 +43,7 @@ def post_message(school: OrgUnit, body: str, commit: bool = True) -> tuple[BoxMe
                          due_on=add_working_days(received), receipt_hash=_receipt_hash(school.id, receipt),
                          urgent=bool(flags), flags=flags, status="new")
     db.session.add(message)
+    notices.message_posted(message)  # urgent ones: the counsellors' mail, in this transaction
     if commit:
         db.session.commit()
     return message, receipt
@@ -86,6 +87,7 @@ def inbox(user, school: OrgUnit) -> list[BoxMessage]:
 def answer(message: BoxMessage, reply: str, status: str) -> None:
     if status not in MESSAGE_STATUSES:
         raise ValueError(status)
+    notices.message_seen(message, None)  # an answer acknowledges an urgent message too
     message.reply = (reply or "").strip() or None
     message.status = status
     if message.reply and message.replied_on is None:

@@ -14,6 +14,7 @@ MESSAGES = [
     "Em mong trường có thêm câu lạc bộ bóng rổ và mở thư viện giờ ra chơi.",
     "Một số bạn lớp trên hay trêu chọc và xô đẩy học sinh lớp 6 ở cầu thang.",
     "Em muốn được góp ý về nội quy mặc đồng phục mùa đông.",
+    "Có bạn bị đánh ở nhà xe sau giờ học mà không ai biết.",  # trips the safeguarding check: urgent
 ]
 
 

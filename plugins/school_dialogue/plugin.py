@@ -50,3 +50,15 @@ def export_indicators(campaign, org):
         return []
     from .indicators import indicator_rows
     return indicator_rows(campaign, org)
+
+
+@hookimpl
+def register_notification_kinds():
+    from .notices import KINDS
+    return KINDS
+
+
+@hookimpl
+def notification_sweep(now):
+    from .notices import reply_reminders
+    reply_reminders(now)

@@ -14,7 +14,7 @@ from surveyapp.campaigns import campaigns_visible_to, schools_in
 from surveyapp.extensions import db
 from surveyapp.models import Campaign, OrgUnit
 
-from . import box, sessions as dialogue
+from . import box, notices, sessions as dialogue
 from .models import COMMITMENT_STATUSES, DECISIONS, MESSAGE_STATUSES, BoxMessage, Commitment, DialogueIssue, DialogueSession
 
 bp = Blueprint("school_dialogue", __name__, url_prefix="/school_dialogue", template_folder="templates")
@@ -122,6 +122,7 @@ def message(message_id: int):
     if request.method == "POST":
         if role == COUNSELLOR:
             item.counsellor_seen = True
+            notices.message_seen(item, current_user)
         elif request.form.get("status") in MESSAGE_STATUSES:
             box.answer(item, request.form.get("reply", "")[:4000], request.form["status"])
         db.session.commit()

@@ -175,7 +175,8 @@ def edit_org(unit_id: int):
         unit.name, unit.enrolment = form.name.data, form.enrolment.data
         unit.levels = ",".join(lvl.strip() for lvl in (form.levels.data or "").split(",") if lvl.strip())
         unit.facility_type = form.facility_type.data or None
-        unit.contact = {k: v for k, v in {"phone": form.phone.data, "counsellor": form.counsellor.data}.items() if v}
+        kept = {k: v for k, v in unit.contact.items() if k not in ("phone", "counsellor")}  # e.g. safeguarding_email
+        unit.contact = kept | {k: v for k, v in {"phone": form.phone.data, "counsellor": form.counsellor.data}.items() if v}
         unit.reviewer_id = form.reviewer.data or None
         audit.record("org.update", unit, org_id=unit.id)
         db.session.commit()
