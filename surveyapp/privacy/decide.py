@@ -4,13 +4,15 @@ The per-relation rule (never exactly one hidden member) protects sums along a
 hierarchy; across dimensions that do not nest (school levels of multi-level
 schools, grades beside units) a hidden cell can still be the difference of
 published ones. The exact rank test of ``audit`` finds such a cell, and the
-smallest published cell tied to it is hidden too, until nothing is exposed.
+smallest published cell tied to it is hidden too, until nothing is exposed. At run
+time the rank test works modulo a large prime (fast, and any error only hides more);
+the test suite repeats it in exact rational arithmetic.
 """
 from __future__ import annotations
 
 from typing import Hashable
 
-from .audit import audit_cells
+from .audit import PRIME, audit_cells
 from .cells import Cells
 from .suppress import COMPLEMENTARY, UNPUBLISHED, Decision, stable_key, suppress
 
@@ -35,7 +37,7 @@ def decide(cells: Cells, k: int) -> Decision:
     if k <= 1:
         return decision
     while True:
-        leaks = sorted(audit_cells(cells, decision), key=stable_key)
+        leaks = sorted(audit_cells(cells, decision, PRIME), key=stable_key)
         if not leaks:
             return decision
         extra = {c: COMPLEMENTARY for c in (_cover(cells, leak, decision) for leak in leaks[:1]) if c is not None}

@@ -7,6 +7,8 @@ so the scan and the decision happen once however many tables ask.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Hashable, Iterator
@@ -77,10 +79,30 @@ def _atoms(campaign_id: int) -> dict[tuple, int]:
     return {(school_id, class_id, grade): n for school_id, class_id, grade, n in db.session.execute(query)}
 
 
-def compute_release(campaign) -> Release:
-    cells = build_cells(_schools(campaign), _atoms(campaign.id))
-    k = threshold(campaign)
-    return Release(campaign.id, k, cells, decide(cells, k))
+_DECISIONS: "OrderedDict[tuple, tuple[Cells, Decision]]" = OrderedDict()
+_DECISIONS_KEPT = 64
+_LOCK = threading.Lock()  # export threads and request threads share the cache
+
+
+def compute_release(campaign, reuse: bool = True) -> Release:
+    """Count the groups (one GROUP BY) and decide. The decision is a pure function of the counts and
+    the tree, so the same counts reuse the last decision (it costs more than the scan); any new
+    response changes the counts and so the key."""
+    schools, atoms, k = _schools(campaign), _atoms(campaign.id), threshold(campaign)
+    key = (k, tuple(sorted((s.id, s.path, s.levels) for s in schools.values())),
+           tuple(sorted(atoms.items(), key=lambda pair: tuple(-1 if v is None else v for v in pair[0]))))
+    with _LOCK:
+        found = _DECISIONS.get(key) if reuse else None
+        if found is not None:
+            _DECISIONS.move_to_end(key)
+    if found is None:
+        cells = build_cells(schools, atoms)
+        found = (cells, decide(cells, k))
+        with _LOCK:
+            _DECISIONS[key] = found
+            while len(_DECISIONS) > _DECISIONS_KEPT:
+                _DECISIONS.popitem(last=False)
+    return Release(campaign.id, k, *found)
 
 
 def release_for(campaign) -> Release:
