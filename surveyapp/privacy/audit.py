@@ -87,6 +87,8 @@ def exposed(published: Iterable[frozenset], hidden: dict[Hashable, frozenset],
 def audit_cells(cells, decision, modulus: int | None = None) -> list[Hashable]:
     """The audit of one release: every cell not hidden (with responses) is taken as published; the
     remainders no table shows are neither published nor checked (they are not figures anyone sees)."""
+    if all(cell in cells.unpublished for cell in decision.hidden):
+        return []  # nothing published is hidden: nothing to work out
     published = [members for cell, members in cells.members.items()
                  if cells.counts[cell] > 0 and cell not in decision.hidden and cell not in cells.unpublished]
     hidden = {cell: cells.members[cell] for cell in decision.hidden

@@ -50,6 +50,7 @@ class Cells:
     atom_n: list[int] = field(default_factory=list)
     unpublished: set = field(default_factory=set)  # remainders no table shows (e.g. responses with no class)
     main: set = field(default_factory=set)  # cells that are a row of a main table (a unit, school, class)
+    by_members: dict[frozenset, Hashable] = field(default_factory=dict)  # atom set -> canonical cell
 
     def weight(self, cell: Hashable) -> int:
         """What hiding ``cell`` costs: a row of a filtered or by-grade view (0) before a main-table row (1)."""
@@ -83,8 +84,8 @@ def build_cells(schools: dict[int, School], atom_counts: dict[Atom, int]) -> Cel
         cells.atom_n.append(atom_counts[(school_id, class_id, grade)])
         for cell in _atom_cells(schools[school_id], class_id, grade):
             raw.setdefault(cell, set()).add(index)
-    canonical: dict[frozenset, tuple] = {}
-    for cell in sorted(raw, key=lambda c: (KIND_RANK[c[0]], stable_key(c))):
+    canonical = cells.by_members
+    for cell in sorted(raw, key=lambda c: (KIND_RANK[c[0]], c[0] != "org" or len(c) > 2, stable_key(c))):
         members = frozenset(raw[cell])
         chosen = canonical.setdefault(members, cell)
         cells.alias[cell] = chosen
@@ -105,10 +106,10 @@ def _remainder(cells: Cells, total, parts: list) -> Hashable | None:
     if not rest:
         return None
     members = frozenset(rest)
-    for cell, atoms in cells.members.items():  # few remainders: a scan is fine
-        if atoms == members:
-            return cell
+    if members in cells.by_members:
+        return cells.by_members[members]
     cell = ("rest", total, len(cells.unpublished))
+    cells.by_members[members] = cell
     cells.members[cell] = members
     cells.counts[cell] = sum(cells.atom_n[i] for i in members)
     cells.unpublished.add(cell)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Hashable, Iterator
 
 from flask import g, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import RESPONSE_SUBMITTED, Response
+from ..models import RESPONSE_SUBMITTED, OrgUnit, Response
 from .cells import Cells, School, build_cells, class_cell, grade_cell, org_cell
 from .decide import decide
 from .suppress import COMPLEMENTARY, Decision
@@ -67,9 +67,15 @@ def threshold(campaign) -> int:
 
 
 def _schools(campaign) -> dict[int, School]:
-    from ..campaigns import schools_in
-    return {s.id: School(s.id, tuple(int(p) for p in s.path.strip("/").split("/") if p), tuple(s.level_list))
-            for s in schools_in(campaign)}
+    """The campaign's schools (as ``campaigns.schools_in``), read as plain rows: no ORM objects needed."""
+    prefixes = [org.path for org in campaign.scope]
+    if not prefixes:
+        return {}
+    query = select(OrgUnit.id, OrgUnit.path, OrgUnit.levels).where(
+        OrgUnit.kind == "school", OrgUnit.active.is_(True), or_(*[OrgUnit.path.startswith(p) for p in prefixes]))
+    return {sid: School(sid, tuple(int(p) for p in path.strip("/").split("/") if p),
+                        tuple(level for level in (levels or "").split(",") if level))
+            for sid, path, levels in db.session.execute(query)}
 
 
 def _atoms(campaign_id: int) -> dict[tuple, int]:
