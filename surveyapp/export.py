@@ -27,7 +27,7 @@ from .extensions import db
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
 from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text
-from .reports import (Agg, Measures, Row, _distributions, _rolled_up, apply_release, by_school_and_class,
+from .reports import (Agg, Measures, Row, _by_school_and_class, _distributions, _rolled_up, apply_release,
                       campaign_schools, laggards_first, level_rows, measures_of, min_group_size, node_reason,
                       org_rows, school_filter, subtree)
 
@@ -372,7 +372,7 @@ class Summary:
         measures = measures_of(definition)
         orgs = subtree(org)
         schools = campaign_schools(campaign, orgs, level)
-        per_school, per_class = by_school_and_class(campaign, measures,
+        per_school, per_class = _by_school_and_class(campaign, measures,
                                                     Response.school_id.in_(school_filter(org, level)))
         totals = _rolled_up(campaign, definition, org, schools, level, per_school)
         release = release_for(campaign)

@@ -285,7 +285,7 @@ def _aggregate(campaign_ids: list[int], measures: Measures, group, where=None) -
     return {(tuple(row[:width]) if width > 1 else row[0]): _agg_from_row(measures, row[width:]) for row in rows}
 
 
-def by_school_and_class(campaign, measures: Measures, where) -> tuple[dict[int, Agg], dict[int, Agg]]:
+def _by_school_and_class(campaign, measures: Measures, where) -> tuple[dict[int, Agg], dict[int, Agg]]:
     """Per school and per class from ONE scan grouped by (school, class).
 
     Every figure of an Agg is a count or a sum, so a school's is the sum of its classes' (and of its

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask_babel import _, get_locale, pgettext
 
-from surveyapp.campaigns import definition_of
 from surveyapp import privacy
+from surveyapp.campaigns import definition_of
 from surveyapp.export import ChartSpec, Column, SheetSpec, hidden_value
 from surveyapp.reports import min_group_size
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import Campaign, OrgUnit, Response, today
+from surveyapp.models import Campaign, OrgUnit, today
 from surveyapp import privacy
 from surveyapp.reports import min_group_size
 
