@@ -42,6 +42,7 @@ class Claims:
     def __init__(self, release):
         self.release = release
         self.shown, self.hidden = set(), set()
+        self.sections = 0  # rows read from the modules' tables on the pages
 
     def add(self, cell, values) -> None:
         canonical = self.release.cells.alias.get(cell)
@@ -93,7 +94,7 @@ def _read_workbook(book, claims: Claims, dept, codes: dict, classes: dict, names
                     claims.add(grade(dept.id, int(row[1])), row[3:])
 
 
-def _read_page(html: str, claims: Claims, node, classes: dict, codes_by_id: dict) -> None:
+def _read_page(html: str, claims: Claims, node, classes: dict, codes_by_id: dict, names: dict) -> None:
     org, klass = claims.release.org, claims.release.klass
     for match in ROW.finditer(html):
         org_id, level = int(match.group(1)), match.group(2)
@@ -106,6 +107,27 @@ def _read_page(html: str, claims: Claims, node, classes: dict, codes_by_id: dict
             key = (codes_by_id[node.id], name)
             if key in classes:
                 claims.add(klass(classes[key]), ["hidden"] if 'class="suppressed"' in cells else [1.0])
+    _read_module_sections(html, claims, node, classes, codes_by_id, names)
+
+
+SECTION = re.compile(r"<h([34])>By (school|grade|class)</h\1>(.*?)</table>", re.S)
+
+
+def _read_module_sections(html: str, claims: Claims, node, classes: dict, codes_by_id: dict, names: dict) -> None:
+    """The modules' own tables on the page: band shares by school and grade (mental health), scores by
+    grade and class (school dialogue), each row a group of the same release."""
+    org, grade, klass = claims.release.org, claims.release.grade, claims.release.klass
+    for _level, kind, table in SECTION.findall(html):
+        for label, cells in CLASS_ROW.findall(table.split("</thead>", 1)[-1]):
+            label = label.strip()
+            marks = ["hidden"] if "suppressed" in cells else [1.0]
+            claims.sections += 1
+            if kind == "school" and label in names:
+                claims.add(org(names[label]), marks)
+            elif kind == "grade" and label.isdigit():
+                claims.add(grade(node.id, int(label)), marks)
+            elif kind == "class" and node.kind == "school" and (codes_by_id[node.id], label) in classes:
+                claims.add(klass(classes[(codes_by_id[node.id], label)]), marks)
 
 
 def _lookups():
@@ -129,7 +151,7 @@ def _audit_campaign(app, client, campaign, tmp_path) -> Claims:
     codes_by_id = {v: k for k, v in codes.items()}
     for node in orgs:
         html = client.get(f"/reports/campaign/{campaign.id}?org={node.id}&all=1").get_data(as_text=True)
-        _read_page(html, claims, node, classes, codes_by_id)
+        _read_page(html, claims, node, classes, codes_by_id, names)
     return claims
 
 
@@ -157,6 +179,7 @@ def test_no_demo_output_shows_what_another_hides_or_lets_it_be_worked_out(app, d
             campaign = db.session.get(Campaign, campaign_id)
             claims = _audit_campaign(app, client, campaign, tmp_path)
             assert claims.hidden and claims.shown, "the demo has small groups and published ones"
+            assert claims.sections, "the modules' own tables were read too"
             assert not (claims.shown & claims.hidden), "a group shown in one output and hidden in another"
             assert claims.leaks() == []
 
