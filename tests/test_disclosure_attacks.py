@@ -156,3 +156,26 @@ def test_complementary_cell_is_not_labelled_as_small(aworld, tmp_path):
     e_marks = [v for v in _rows_naming(schools, "E")[0] if isinstance(v, str) and "hidden" in v]
     assert b_marks and all("fewer than 5" in v for v in b_marks)
     assert e_marks and not any("fewer than" in v or "n <" in v for v in e_marks)
+
+
+def test_the_school_itself_gets_its_masked_free_text_and_raw_rows_through_the_form(app, client, aworld):
+    from surveyapp.jobs import run_job
+    app.config["EXPORT_IN_THREAD"] = False
+    login(client, "school_admin")  # a role at school A itself
+    response = post(client, f"/exports/campaign/{aworld.campaign.id}",
+                    {"org": str(aworld.school_a.id), "include_raw": "1"})
+    assert response.status_code == 302
+    job_id = db.session.execute(select(ExportJob.id).order_by(ExportJob.id.desc())).scalars().first()
+    job = run_job(job_id)
+    assert job.status == "done", job.message
+    names = load_workbook(job.path).sheetnames
+    assert any(n in names for n in ("Comments", "Ý kiến")) and any(n.startswith(("Raw", "Dữ liệu")) for n in names)
+
+
+def test_a_ward_asking_for_raw_rows_is_told_why(client, aworld):
+    login(client, "ward_admin")
+    response = post(client, f"/exports/campaign/{aworld.campaign.id}",
+                    {"org": str(aworld.ward.id), "include_raw": "1"})
+    assert response.status_code == 403
+    assert "chỉ được cấp cho chính trường" in response.get_data(as_text=True)
+    assert db.session.execute(select(ExportJob.id)).first() is None

@@ -33,6 +33,8 @@ def decide(cells: Cells, k: int) -> Decision:
     """Remainders no table publishes start hidden (an outsider cannot subtract them) but are not
     counted as published-and-hidden: the audit checks they never make a hidden cell derivable."""
     unpublished = {cell: UNPUBLISHED for cell in cells.unpublished}
+    if not any(0 < n < k for n in cells.counts.values()):
+        return Decision(k, unpublished)  # no small group: nothing to hide, nothing to protect
     decision = suppress(cells.counts, cells.relations, k, start=unpublished, weight=cells.weight)
     if k <= 1:
         return decision
