@@ -36,6 +36,8 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
+    from . import privacy
+    privacy.init_app(app)
 
     from . import views
     views.register(app)

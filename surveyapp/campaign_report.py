@@ -13,7 +13,8 @@ from typing import Any
 from flask_babel import force_locale
 
 from .campaigns import definition_of, version_label
-from .export import Summary, campaign_window, figures_as_of, suppressed_mark
+from .export import Summary, campaign_window, figures_as_of
+from .privacy import rule_text
 from .labels import level_label
 from .officialdoc import Issuer, OfficialDocument, TableColumn, vn_number
 from .models import OrgUnit
@@ -24,7 +25,7 @@ def build_campaign_report(campaign, org: OrgUnit, place: str = "") -> bytes:
     with force_locale("vi"):
         definition = definition_of(campaign)
         summary = Summary.build(campaign, definition, org)
-        rows = _child_rows(summary, org)
+        rows = _child_rows(summary, org)   # the workbook's rows: hidden by the same release
         total = summary.totals.get(org.id)
         document = OfficialDocument(_issuer(org, place), "Báo cáo",
                                     f"Kết quả {campaign.name}")
@@ -94,15 +95,11 @@ def _results(document: OfficialDocument, summary: Summary, rows: list[Row], tota
 def _result_cells(row: Row, summary: Summary) -> list[Any]:
     values: list[Any] = [row.agg.mean] if summary.measures.primary is not None else []
     values += [row.agg.share("bands", key) for key, _label in summary.measures.bands]
-    mark = suppressed_mark()
-    return [mark if row.hidden else value for value in values]
+    return [row.mark if row.hidden else value for value in values]
 
 
 def _suppression_note(k: int) -> str:
-    if k <= 1:
-        return "Ghi chú: mỗi trường tự đánh giá; số liệu của từng trường được nêu đầy đủ."
-    return (f"Ghi chú: kết quả của nhóm có dưới {k} phiếu trả lời được ẩn, kèm một số nhóm khác để không thể "
-            f"suy ra nhóm bị ẩn bằng phép trừ (ô ghi \"{suppressed_mark()}\"). Số phiếu luôn được nêu.")
+    return "Ghi chú: " + rule_text(k)   # the disclosure-control layer's own statement of the rule
 
 
 def _closing(document: OfficialDocument) -> None:

@@ -195,10 +195,13 @@ def import_orgs_command(file):
 @click.argument("campaign_id", type=int)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @click.option("--org", "org_code", help="unit code (default: the campaign's owner)")
-@click.option("--raw", is_flag=True, help="include the anonymised raw-data sheet")
+@click.option("--raw", is_flag=True, help="include the anonymised raw-data sheet (a school's own copy only, "
+                                         "for a student survey)")
+@click.option("--school-copy", is_flag=True, help="the school's own copy: free text (masked) and, with --raw, "
+                                                 "its raw rows; --org must be a school")
 @click.option("--locale", type=click.Choice(["vi", "en"]), default="vi")
 @with_appcontext
-def export_command(campaign_id, output, org_code, raw, locale):
+def export_command(campaign_id, output, org_code, raw, school_copy, locale):
     """Build a campaign workbook with a progress bar."""
     from flask_babel import force_locale
     from .export import ExportOptions, build_workbook
@@ -221,8 +224,8 @@ def export_command(campaign_id, output, org_code, raw, locale):
                 state["done"] = pct
 
         try:
-            path = build_workbook(campaign, org, Path(output), ExportOptions(include_raw=raw, locale=locale),
-                                  progress)
+            options = ExportOptions(include_raw=raw, locale=locale, own_school=school_copy)
+            path = build_workbook(campaign, org, Path(output), options, progress)
         except Exception as exc:
             raise click.ClickException(f"export failed, no file written: {exc}")
     click.echo(f"wrote {path}")

@@ -28,9 +28,10 @@ from .extensions import db
 from .labels import level_label
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
-from .reports import (Agg, Measures, Row, by_school_and_class, campaign_schools, distributions, group_threshold,
-                      hide_by_parent, hide_small, laggards_first, level_rows, measures_of, min_group_size,
-                      rolled_up, school_filter, subtree)
+from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text
+from .reports import (Agg, Measures, Row, _by_school_and_class, _distributions, _rolled_up, apply_release,
+                      campaign_schools, laggards_first, level_rows, measures_of, min_group_size, node_reason,
+                      org_rows, school_filter, subtree)
 
 EXCEL_MAX_ROWS = 1_048_576
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -38,13 +39,33 @@ Progress = Callable[[int, str], None]
 
 
 class Suppressed:
-    """A figure hidden because its group is under the minimum size; written as a visible mark."""
+    """A hidden figure, written as a visible mark that says why (``privacy.SMALL`` or
+    ``privacy.COMPLEMENTARY``; no reason reads as the small-group mark)."""
+
+    def __init__(self, reason: str | None = None):
+        self.reason = reason
 
     def __repr__(self) -> str:
-        return "Suppressed()"
+        return f"Suppressed({self.reason!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Suppressed) and other.reason == self.reason
+
+    def __hash__(self) -> int:
+        return hash(("Suppressed", self.reason))
 
 
 SUPPRESSED = Suppressed()
+SUPPRESSED_SMALL = Suppressed(SMALL)
+SUPPRESSED_COMPLEMENTARY = Suppressed(COMPLEMENTARY)
+
+
+def hidden_value(reason: str | None) -> Suppressed:
+    return SUPPRESSED_COMPLEMENTARY if reason == COMPLEMENTARY else SUPPRESSED_SMALL
+
+
+class RawDataRefused(Exception):
+    """Row-level data of an anonymous campaign asked for above one school, or not by the school itself."""
 
 
 @dataclass
@@ -117,6 +138,7 @@ class ExportOptions:
     include_raw: bool = False
     department_wide: bool = True   # free text and personal data never go in
     locale: str = "vi"
+    own_school: bool = False       # asked by the school's own staff (their role is at the school itself)
 
 
 def safe_sheet_name(name: str, taken: set[str]) -> str:
@@ -187,13 +209,13 @@ class WorkbookWriter:
             "title": self.book.add_format({"bold": True, "font_size": 14}),
             "note": self.book.add_format({"italic": True, "font_color": "#595959"}),
         }
-        self.suppressed_text = suppressed_mark()
+        self.suppressed_text = {reason: suppressed_mark(reason) for reason in (None, SMALL, COMPLEMENTARY)}
 
     def write_cell(self, sheet, row: int, col: int, value: Any, kind: str) -> None:
         if value is None:
             sheet.write_blank(row, col, None)
         elif isinstance(value, Suppressed):
-            sheet.write_string(row, col, self.suppressed_text, self.formats["suppressed"])
+            sheet.write_string(row, col, self.suppressed_text[value.reason], self.formats["suppressed"])
         elif isinstance(value, str):
             sheet.write_string(row, col, value)
         elif isinstance(value, (dt.date, dt.datetime)):
@@ -362,7 +384,7 @@ def _columns_spanned(widths: list[float], pixels: int) -> int:
 
 def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None) -> SheetSpec:
     from .campaigns import version_label
-    k = min_group_size()
+    k = release_for(campaign).k
     title = definition.title(options.locale) if definition is not None else campaign.module
     rows = [
         [_("Campaign"), campaign.name],
@@ -372,9 +394,9 @@ def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None)
         [_("Scope"), f"{org.name} ({org.code})"],
         [_("Window"), campaign_window(campaign)],
         [_("Figures as of"), figures_as_of()],
-        [_("Suppression rule"), _("Groups with fewer than %(k)s responses are suppressed, with complementary "
-                                  "suppression so that no hidden figure can be recovered by subtraction.", k=k)],
-        [_("Suppressed cells"), _("shown as \"%(mark)s\", never left empty", mark=suppressed_mark())],
+        [_("Suppression rule"), rule_text(k)],
+        [_("Suppressed cells"), _("shown as \"%(small)s\" or \"%(complementary)s\", never left empty",
+                                  small=suppressed_mark(SMALL), complementary=suppressed_mark(COMPLEMENTARY))],
         [_("Content"), _("Aggregates only; no free text or personal data.") if options.department_wide
          else _("School-level workbook: aggregates, and free-text answers only when at least %(k)s responses.",
                 k=min_group_size(free_text=True))],
@@ -406,8 +428,8 @@ def figures_as_of(now: Optional[dt.datetime] = None) -> str:
     return (now or dt.datetime.now(zone)).astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
 
-def suppressed_mark() -> str:
-    return _("suppressed (n < %(k)s)", k=min_group_size())
+def suppressed_mark(reason: str | None = None) -> str:
+    return reason_text(reason, min_group_size())
 
 
 def _result_columns(measures: Measures, locale: str) -> list[Column]:
@@ -420,12 +442,12 @@ def _result_columns(measures: Measures, locale: str) -> list[Column]:
     return columns
 
 
-def _result_values(agg: Agg, measures: Measures, hidden: bool) -> list[Any]:
+def _result_values(agg: Agg, measures: Measures, reason: str | None) -> list[Any]:
     values: list[Any] = [agg.mean] if measures.primary is not None else []
     values += [agg.share("bands", key) for key, _label in measures.bands]
     values += [agg.share("outcomes", key) for key, _label in measures.outcomes]
     values += [agg.scale_mean(key) for key, _label in measures.scales]
-    return [SUPPRESSED if hidden else value for value in values]
+    return [hidden_value(reason) if reason else value for value in values]
 
 
 def _participation(agg: Agg) -> list[Any]:
@@ -448,27 +470,29 @@ class Summary:
     k: int
     level: Optional[str] = None
     per_class: dict[int, Agg] = field(default_factory=dict)
+    release: Any = None
+    node: Optional[OrgUnit] = None
 
     @classmethod
     def build(cls, campaign, definition, org: OrgUnit, level: Optional[str] = None) -> "Summary":
         measures = measures_of(definition)
         orgs = subtree(org)
         schools = campaign_schools(campaign, orgs, level)
-        per_school, per_class = by_school_and_class(campaign, measures,
+        per_school, per_class = _by_school_and_class(campaign, measures,
                                                     Response.school_id.in_(school_filter(org, level)))
-        totals = rolled_up(campaign, definition, org, schools, level, per_school)
-        return cls(measures, [o for o in orgs if o.id in totals], totals, group_threshold(definition), level,
-                   per_class)
+        totals = _rolled_up(campaign, definition, org, schools, level, per_school)
+        release = release_for(campaign)
+        return cls(measures, [o for o in orgs if o.id in totals], totals, release.k, level, per_class, release, org)
 
     def rows(self, kind: str) -> list[Row]:
         chosen = [o for o in self.orgs if (o.kind == "school") == (kind == "school")]
-        return hide_by_parent([Row(o.name, self.totals[o.id], o) for o in chosen], self.k)
+        return org_rows([Row(o.name, self.totals[o.id], o) for o in chosen], self.release, self.level)
 
 
 def units_sheet(summary: Summary, locale: str) -> SheetSpec:
     names = {o.id: o.name for o in summary.orgs}
     rows = [[row.label, row.org.code, names.get(row.org.parent_id, ""), row.agg.schools, *_participation(row.agg),
-             *_result_values(row.agg, summary.measures, row.hidden)] for row in summary.rows("unit")]
+             *_result_values(row.agg, summary.measures, row.reason)] for row in summary.rows("unit")]
     columns = [Column(_("Unit"), width=34), Column(_("Code")), Column(_("Parent unit"), width=28),
                Column(_("Schools"), "int"), *_participation_columns(), *_result_columns(summary.measures, locale)]
     charts = [ChartSpec(_("Participation by unit"), 0, [6], y_format="0%")]
@@ -482,7 +506,7 @@ def schools_sheet(summary: Summary, locale: str) -> SheetSpec:
     names = {o.id: o.name for o in summary.orgs}
     rows = [[names.get(row.org.parent_id, ""), row.org.code, row.label,
              ", ".join(level_label(level) for level in row.org.level_list), *_participation(row.agg),
-             *_result_values(row.agg, summary.measures, row.hidden)]
+             *_result_values(row.agg, summary.measures, row.reason)]
             for row in laggards_first(summary.rows("school"))]
     columns = [Column(_("Unit"), width=28), Column(_("School code")), Column(_("School"), width=36),
                Column(_("Levels")), *_participation_columns(), *_result_columns(summary.measures, locale)]
@@ -493,8 +517,8 @@ def schools_sheet(summary: Summary, locale: str) -> SheetSpec:
 def levels_sheet(summary: Summary, locale: str) -> SheetSpec:
     schools = [o for o in summary.orgs if o.kind == "school"]
     rows = [[level_label(row.key), row.agg.schools, *_participation(row.agg),
-             *_result_values(row.agg, summary.measures, row.hidden)]
-            for row in level_rows(schools, summary.totals, summary.k)]
+             *_result_values(row.agg, summary.measures, row.reason)]
+            for row in level_rows(schools, summary.totals, summary.release, summary.node, summary.level)]
     columns = [Column(_("School level"), width=16), Column(_("Schools"), "int"), *_participation_columns(),
                *_result_columns(summary.measures, locale)]
     charts = [ChartSpec(_("Participation by school level"), 0, [4], y_format="0%")]
@@ -513,11 +537,12 @@ def classes_sheet(campaign, summary: Summary, org: OrgUnit, locale: str) -> Shee
     for class_id, name, grade, size, code, school, school_id in db.session.execute(query):
         if school_id in schools and (class_id in per_class or not grades or grade in grades):
             agg = Agg(expected=size or 0).add(per_class.get(class_id, Agg()))
-            by_school.setdefault(school_id, []).append(([code, school, name, grade], Row(name, agg)))
+            by_school.setdefault(school_id, []).append(([code, school, name, grade], Row(name, agg, key=class_id)))
     rows = []
+    release = summary.release
     for entries in by_school.values():
-        hide_small([row for _cells, row in entries], summary.k)
-        rows += [[*cells, *_participation(row.agg), *_result_values(row.agg, summary.measures, row.hidden)]
+        apply_release([row for _cells, row in entries], release, lambda row: release.klass(row.key))
+        rows += [[*cells, *_participation(row.agg), *_result_values(row.agg, summary.measures, row.reason)]
                  for cells, row in entries]
     columns = [Column(_("School code")), Column(_("School"), width=36), Column(_("Class")), Column(_("Grade"), "int"),
                *_participation_columns(), *_result_columns(summary.measures, locale)]
@@ -525,10 +550,7 @@ def classes_sheet(campaign, summary: Summary, org: OrgUnit, locale: str) -> Shee
 
 
 def _suppression_note(k: int) -> str:
-    if k <= 1:
-        return _("Answered by staff for their school: each school's own assessment is shown, no minimum group.")
-    return _("Results of groups with fewer than %(k)s responses are suppressed (with complementary suppression); "
-             "response counts are always shown.", k=k)
+    return rule_text(k)
 
 
 SUMMARY_TABLES = {"units": units_sheet, "schools": schools_sheet, "levels": levels_sheet}
@@ -537,70 +559,79 @@ SUMMARY_TABLES = {"units": units_sheet, "schools": schools_sheet, "levels": leve
 def items_sheet(campaign, definition, org: OrgUnit, locale: str) -> SheetSpec:
     """Distribution of every choice item across the whole scope."""
     where = Response.school_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(org.path)))
-    per_item = distributions(campaign.id, definition, where=where).get(campaign.id, {})
+    per_item = _distributions(campaign.id, definition, where=where).get(campaign.id, {})
     rows = []
-    k = group_threshold(definition)
+    release = release_for(campaign)
+    reason = node_reason(release, org, None, release.n(release.org(org.id)))
     for item_id, dist in per_item.items():
         info = definition.items[item_id]
         for option in info.options:
             count = dist.counts.get(option.value, 0)
             share = count / dist.n if dist.n else None
-            hidden = dist.n < k
             rows.append([info.item.code or item_id, info.item.text.get(locale), option.text.get(locale),
-                         SUPPRESSED if hidden else count, SUPPRESSED if hidden else share])
+                         hidden_value(reason) if reason else count, hidden_value(reason) if reason else share])
     columns = [Column(_("Item"), width=10), Column(_("Question"), width=60), Column(_("Answer"), width=30),
                Column(_("Count"), "int"), Column(_("Share"), "percent")]
     return SheetSpec(_("Items"), columns, rows, order=20)
 
 
+def raw_allowed(campaign, org: OrgUnit, own_school: bool) -> bool:
+    """Row-level data of an anonymous (student) campaign: only one school's, only for the school itself.
+    A staff form is each school's signed assessment: its rows are no one's secret."""
+    return release_for(campaign).k <= 1 or (org.kind == "school" and own_school)
+
+
 def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:
-    """Anonymised raw rows streamed from the database: no free text, no ids of people."""
+    """Anonymised raw rows, streamed in random order (not submission order): no free text, no ids of
+    people, the month instead of the date, and no class or grade where that group is hidden."""
+    from sqlalchemy import func
+    release = release_for(campaign)
     slots = [(item_id, info.slot) for item_id, info in definition.items.items() if info.slot]
-    columns = [OrgUnit.code, ClassGroup.name, Response.grade, Response.submitted_on, Response.total,
-               Response.band] + [getattr(Response, f"v{slot}") for _, slot in slots]
+    columns = [OrgUnit.code, Response.school_id, Response.class_group_id, ClassGroup.name, Response.grade,
+               Response.submitted_on, Response.total, Response.band] + [getattr(Response, f"v{slot}")
+                                                                        for _, slot in slots]
     query = (select(*columns).select_from(Response).join(OrgUnit, Response.school_id == OrgUnit.id)
              .outerjoin(ClassGroup, Response.class_group_id == ClassGroup.id)
              .where(Response.campaign_id == campaign.id, Response.status == RESPONSE_SUBMITTED,
                     OrgUnit.path.startswith(org.path))
-             .order_by(Response.id).execution_options(yield_per=5000))
+             .order_by(func.random()).execution_options(yield_per=5000))
     # Core rows on the session's own connection (same transaction): the ORM layer adds nothing here
     # but per-row work. yield_per streams in batches (a server-side cursor on PostgreSQL).
-    for row in db.session.connection().execute(query):
-        yield list(row)
+    for code, school_id, class_id, class_name, grade, day, *rest in db.session.connection().execute(query):
+        shown_class = class_name if class_id is not None and not release.hidden(release.klass(class_id), 1) else None
+        shown_grade = grade if grade is not None and not release.hidden(release.grade(school_id, grade), 1) else None
+        yield [code, shown_class, shown_grade, day.strftime("%Y-%m") if day else None, *rest]
 
 
 def raw_sheet(campaign, definition, org: OrgUnit, total: int) -> SheetSpec:
     slots = [info for info in definition.items.values() if info.slot]
     columns = [Column(_("School code")), Column(_("Class")), Column(_("Grade"), "int"),
-               Column(_("Date"), "date"), Column(_("Total"), "float"), Column(_("Band"))]
+               Column(_("Month")), Column(_("Total"), "float"), Column(_("Band"))]
     columns += [Column(info.item.code or info.item.id, "int", width=8) for info in slots]
+    note = _("One row per response, in random order. Class and grade are left out where that group is hidden; "
+             "the month stands for the date.")
     return SheetSpec(_("Raw data"), columns, raw_rows(campaign, definition, org), order=1000,
-                     row_count_hint=total)
+                     row_count_hint=total, note=note)
 
 
 # -- building -----------------------------------------------------------------------------
 
 def comments_sheet(campaign, definition, org: OrgUnit, locale: str) -> Optional[SheetSpec]:
-    """Free-text answers, for a school's own workbook only and only from k_text responses up.
+    """Free-text answers, for a school's own workbook only (the caller checked) and only from k_text
+    responses up, masked: both through ``privacy.free_texts``, as every module's free text.
 
     Sorted by question and text, with no class, date or row id, so that no comment
     can be joined back to a raw row."""
+    from .privacy import free_texts
     text_items = [item_id for item_id, info in definition.items.items() if info.item.type in TEXT_TYPES]
-    if org.kind != "school" or not text_items:
-        return None
-    query = (select(Response.texts).where(Response.campaign_id == campaign.id, Response.status == RESPONSE_SUBMITTED,
-                                          Response.school_id == org.id).execution_options(yield_per=2000))
-    found, total = [], 0
-    for (texts,) in db.session.execute(query):
-        total += 1
-        found += [(item_id, str(texts[item_id]).strip()) for item_id in text_items
-                  if (texts or {}).get(item_id) and str(texts[item_id]).strip()]
-    if total < min_group_size(free_text=True):
+    found = free_texts(campaign, org, text_items, for_the_school_itself=True) if text_items else None
+    if found is None:
         return None
     order = {item_id: index for index, item_id in enumerate(text_items)}
-    rows = [[definition.items[i].item.code or i, definition.items[i].item.text.get(locale), text]
-            for i, text in sorted(found, key=lambda pair: (order[pair[0]], pair[1]))]
-    columns = [Column(_("Item"), width=10), Column(_("Question"), width=50), Column(_("Answer"), width=90)]
+    rows = [[definition.items[i].item.code or i, definition.items[i].item.text.get(locale), checked.text]
+            for i, checked in sorted(found, key=lambda pair: (order[pair[0]], pair[1].text))]
+    columns = [Column(_("Item"), width=10), Column(_("Question"), width=50),
+               Column(_("Answer (phones and e-mails masked)"), width=90)]
     return SheetSpec(_("Comments"), columns, rows, order=900,
                      note=_("Students' own words, in alphabetical order; not linked to any row of the other sheets."))
 
@@ -657,9 +688,10 @@ def indicators_sheet(campaign, org: OrgUnit, options: ExportOptions) -> SheetSpe
 # -- building -----------------------------------------------------------------------------
 
 def resolved_options(options: ExportOptions, org: OrgUnit) -> ExportOptions:
-    """A workbook above a single school is department-wide (no free text), whatever the caller said."""
+    """Department-wide (no free text) unless it is one school's workbook asked for by that school itself,
+    whatever the caller said: a department account posting a school's id gets aggregates only."""
     from dataclasses import replace
-    return replace(options, department_wide=org.kind != "school")
+    return replace(options, department_wide=not (org.kind == "school" and options.own_school))
 
 
 def collect_sheets(campaign, org: OrgUnit, options: ExportOptions) -> list[SheetSpec]:
@@ -668,6 +700,9 @@ def collect_sheets(campaign, org: OrgUnit, options: ExportOptions) -> list[Sheet
     from .storage import count_submitted
     definition = definition_of(campaign)
     options = resolved_options(options, org)
+    if options.include_raw and not raw_allowed(campaign, org, options.own_school):
+        raise RawDataRefused(_("Row-level data of an anonymous survey is given only to a school, for its own "
+                               "students; ask for the aggregate workbook instead."))
     summary = Summary.build(campaign, definition, org)
     sheets = [cover_sheet(campaign, org, options, definition), schools_sheet(summary, options.locale),
               levels_sheet(summary, options.locale), classes_sheet(campaign, summary, org, options.locale),
@@ -691,22 +726,8 @@ def build_workbook(campaign, org: OrgUnit, path: Path, options: ExportOptions,
     partial = path.with_name(path.name + ".part")
     progress = progress or (lambda pct, msg: None)
     try:
-        sheets = collect_sheets(campaign, org, options)
-        writer = WorkbookWriter(partial, page_title=f"{campaign.name} — {org.name}",
-                                as_of=_("Figures as of %(when)s", when=figures_as_of()))
-        for index, spec in enumerate(sheets):
-            base = int(90 * index / len(sheets))
-            span = max(1, int(90 / len(sheets)))
-            hint = spec.row_count_hint
-
-            def step(done: int, base=base, span=span, hint=hint, name=spec.name) -> None:
-                if hint:
-                    progress(base + int(span * min(done, hint) / hint), name)
-
-            progress(base, spec.name)
-            writer.add_sheet(spec, step)
-        progress(95, _("Saving"))
-        writer.close()
+        with one_release():  # every sheet reads one decision, computed once
+            _write_sheets(campaign, org, options, partial, progress)
         os.replace(partial, path)
         progress(100, _("Done"))
         return path
@@ -714,6 +735,25 @@ def build_workbook(campaign, org: OrgUnit, path: Path, options: ExportOptions,
         if partial.exists():
             partial.unlink()
         raise
+
+
+def _write_sheets(campaign, org: OrgUnit, options: ExportOptions, partial: Path, progress: Progress) -> None:
+    sheets = collect_sheets(campaign, org, options)
+    writer = WorkbookWriter(partial, page_title=f"{campaign.name} — {org.name}",
+                            as_of=_("Figures as of %(when)s", when=figures_as_of()))
+    for index, spec in enumerate(sheets):
+        base = int(90 * index / len(sheets))
+        span = max(1, int(90 / len(sheets)))
+        hint = spec.row_count_hint
+
+        def step(done: int, base=base, span=span, hint=hint, name=spec.name) -> None:
+            if hint:
+                progress(base + int(span * min(done, hint) / hint), name)
+
+        progress(base, spec.name)
+        writer.add_sheet(spec, step)
+    progress(95, _("Saving"))
+    writer.close()
 
 
 # -- CSV of the same summaries ------------------------------------------------------------
@@ -741,7 +781,7 @@ def csv_cell(value: Any, kind: str, decimal: str = ".") -> str:
     if value is None:
         return ""
     if isinstance(value, Suppressed):
-        return suppressed_mark()
+        return suppressed_mark(value.reason)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         text = str(value)
         return "'" + text if text.startswith(FORMULA_LEADS) else text
@@ -759,7 +799,7 @@ def summary_csv(campaign, org: OrgUnit, table: str, level: Optional[str] = None,
     dialect = CSV_DIALECTS.get(locale, CSV_DIALECTS["en"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
-    with force_locale(locale):
+    with force_locale(locale), one_release():
         summary = Summary.build(campaign, definition_of(campaign), org, level)
         spec = SUMMARY_TABLES[table](summary, locale)
         writer.writerow([csv_cell(c.header + (" (%)" if c.kind == "percent" else ""), "text") for c in spec.columns])

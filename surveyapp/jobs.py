@@ -16,7 +16,8 @@ from .models import Campaign, ExportJob, OrgUnit, User, utcnow
 
 def queue_export(campaign: Campaign, org: OrgUnit, user_id: int | None, options: ExportOptions) -> ExportJob:
     job = ExportJob(campaign_id=campaign.id, org_id=org.id, user_id=user_id, status="queued",
-                    options={"include_raw": options.include_raw, "locale": options.locale})
+                    options={"include_raw": options.include_raw, "locale": options.locale,
+                             "own_school": options.own_school})
     db.session.add(job)
     audit.record("export.queue", campaign, org_id=org.id, user_id=user_id, include_raw=options.include_raw)
     db.session.commit()
@@ -81,7 +82,8 @@ def run_job(job_id: int) -> ExportJob | None:
         campaign = db.session.get(Campaign, job.campaign_id)
         org = db.session.get(OrgUnit, job.org_id)
         options = ExportOptions(include_raw=bool(job.options.get("include_raw")),
-                                locale=job.options.get("locale", "vi"))
+                                locale=job.options.get("locale", "vi"),
+                                own_school=bool(job.options.get("own_school")))
         with force_locale(options.locale):  # the sheet names and headers in the asker's language
             path = build_workbook(campaign, org, job_path(job), options, progress)
     except Exception as exc:  # recorded for the user; the partial file is already gone

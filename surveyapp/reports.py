@@ -1,7 +1,9 @@
-"""Report building blocks: SQL aggregates over response rows, and small-group suppression.
+"""Report building blocks: SQL aggregates over response rows, hidden as ``surveyapp.privacy`` decides.
 
 Every figure is a GROUP BY in the database (one scan per query); Python only
-shapes the few hundred or thousand result rows.
+shapes the few hundred or thousand result rows. The aggregate helpers are
+internal (underscore): modules read grouped figures through ``surveyapp.privacy``,
+which hands them back already suppressed.
 """
 from __future__ import annotations
 
@@ -51,24 +53,11 @@ def min_group_size(free_text: bool = False) -> int:
     return int(current_app.config.get(key, 10 if free_text else 5))
 
 
-def suppressed_keys(counts: dict[Any, int], k: int) -> set[Any]:
-    """Groups to hide: those under k, plus complementary ones.
-
-    When exactly one group of a set is hidden, its count could be recovered by
-    subtracting the visible ones from the total, so the next-smallest is hidden too."""
-    hidden = {key for key, n in counts.items() if 0 < n < k}
-    if len(hidden) == 1 and len(counts) > 1:
-        visible = sorted((n, str(key), key) for key, n in counts.items() if key not in hidden and n > 0)
-        if visible:
-            hidden.add(visible[0][2])
-    return hidden
-
-
 def submitted(campaign_id: int):
     return (Response.campaign_id == campaign_id) & (Response.status == RESPONSE_SUBMITTED)
 
 
-def counts_by(campaign_id: int, column) -> dict[Any, int]:
+def _counts_by(campaign_id: int, column) -> dict[Any, int]:
     rows = db.session.execute(select(column, func.count(Response.id)).where(submitted(campaign_id))
                               .group_by(column)).all()
     return {key: n for key, n in rows}
@@ -91,7 +80,7 @@ def participation(campaign, units: list[OrgUnit]) -> list[dict[str, Any]]:
     """Per school in the campaign and the viewer's units: responses vs expected, laggards first."""
     from .campaigns import schools_in
     schools = [s for s in schools_in(campaign) if any(s.path.startswith(u.path) for u in units)]
-    counts = counts_by(campaign.id, Response.school_id)
+    counts = _counts_by(campaign.id, Response.school_id)
     expected = expected_by_school([s.id for s in schools], campaign.grade_list)
     rows = []
     for school in schools:
@@ -147,7 +136,7 @@ def _count_columns(definition: Definition) -> tuple[list, list[_ItemCounts]]:
     return columns, plan
 
 
-def distributions(campaign_id: int, definition: Definition, group_column=None,
+def _distributions(campaign_id: int, definition: Definition, group_column=None,
                   where=None) -> dict[Any, dict[str, Distribution]]:
     """Option counts for every choice item, per group, in ONE scan of the campaign's rows."""
     columns, plan = _count_columns(definition)
@@ -166,7 +155,7 @@ def distributions(campaign_id: int, definition: Definition, group_column=None,
     return result
 
 
-def band_counts(campaign_id: int, group_column=None, scale: str | None = None,
+def _band_counts(campaign_id: int, group_column=None, scale: str | None = None,
                 where=None) -> dict[Any, dict[str, int]]:
     """Responses per band (the primary scale, or a named subscale) per group.
 
@@ -282,7 +271,7 @@ def _agg_from_row(measures: Measures, figures) -> Agg:
     return agg
 
 
-def aggregate(campaign_ids: list[int], measures: Measures, group, where=None) -> dict[Any, Agg]:
+def _aggregate(campaign_ids: list[int], measures: Measures, group, where=None) -> dict[Any, Agg]:
     """Counts, score sums, band/outcome counts and subscale sums per group, in ONE scan.
 
     ``group`` is a column, or a tuple of columns (each key is then a tuple of their values)."""
@@ -296,7 +285,7 @@ def aggregate(campaign_ids: list[int], measures: Measures, group, where=None) ->
     return {(tuple(row[:width]) if width > 1 else row[0]): _agg_from_row(measures, row[width:]) for row in rows}
 
 
-def by_school_and_class(campaign, measures: Measures, where) -> tuple[dict[int, Agg], dict[int, Agg]]:
+def _by_school_and_class(campaign, measures: Measures, where) -> tuple[dict[int, Agg], dict[int, Agg]]:
     """Per school and per class from ONE scan grouped by (school, class).
 
     Every figure of an Agg is a count or a sum, so a school's is the sum of its classes' (and of its
@@ -304,7 +293,7 @@ def by_school_and_class(campaign, measures: Measures, where) -> tuple[dict[int, 
     to these summed groups, never to their parts."""
     per_school: dict[int, Agg] = {}
     per_class: dict[int, Agg] = {}
-    for (school_id, class_id), agg in aggregate([campaign.id], measures, (Response.school_id,
+    for (school_id, class_id), agg in _aggregate([campaign.id], measures, (Response.school_id,
                                                                           Response.class_group_id), where).items():
         per_school.setdefault(school_id, Agg()).add(agg)
         if class_id is not None:
@@ -344,32 +333,32 @@ def rollup(schools: list[OrgUnit], per_school: dict[int, Agg], expected: dict[in
 
 @dataclass
 class Row:
-    """One line of a result table; ``hidden`` means its results are suppressed (n < k)."""
+    """One line of a result table; ``reason`` says why its results are hidden (None: shown)."""
 
     label: str
     agg: Agg
     org: OrgUnit | None = None
-    hidden: bool = False
+    reason: str | None = None
     key: Any = None
+    mark: str | None = None   # the text shown instead of its results
+
+    @property
+    def hidden(self) -> bool:
+        return self.reason is not None
 
 
-def hide_small(rows: list[Row], k: int) -> list[Row]:
-    """Mark rows under k, with complementary suppression across the set."""
-    hidden = suppressed_keys({id(row): row.agg.n for row in rows}, k)
+def apply_release(rows: list[Row], release, cell_of) -> list[Row]:
+    """Hide each row as the campaign's release decides for its cell (``cell_of(row)``)."""
+    from .privacy import reason_text
     for row in rows:
-        row.hidden = id(row) in hidden
+        row.reason = release.reason(cell_of(row), row.agg.n)
+        row.mark = reason_text(row.reason, release.k) if row.reason else None
     return rows
 
 
-def hide_by_parent(rows: list[Row], k: int) -> list[Row]:
-    """Complementary suppression among siblings: a parent's total minus its visible
-    children must never reveal a single hidden child."""
-    siblings: dict[Any, list[Row]] = {}
-    for row in rows:
-        siblings.setdefault(row.org.parent_id, []).append(row)
-    for group in siblings.values():
-        hide_small(group, k)
-    return rows
+def org_rows(rows: list[Row], release, level: str | None) -> list[Row]:
+    return apply_release(rows, release, lambda row: release.org(row.org.id, None if row.org.kind == "school"
+                                                                     else level))
 
 
 def laggards_first(rows: list[Row]) -> list[Row]:
@@ -390,10 +379,12 @@ class Dashboard:
     units: list[Row]
     items: dict[str, Distribution]
     classes: list[Row]
+    reason: str | None = None   # why this node's own results are hidden
+    mark: str | None = None
 
     @property
     def hidden(self) -> bool:
-        return self.total.n < self.k
+        return self.reason is not None
 
 
 def campaign_schools(campaign, orgs: list[OrgUnit], level: str | None) -> list[OrgUnit]:
@@ -408,12 +399,12 @@ def group_threshold(definition: Definition) -> int:
     return min_group_size() if definition.model.respondent == "student" else 1
 
 
-def rolled_up(campaign, definition: Definition, node: OrgUnit, schools: list[OrgUnit],
+def _rolled_up(campaign, definition: Definition, node: OrgUnit, schools: list[OrgUnit],
               level: str | None, per_school: dict[int, Agg] | None = None) -> dict[int, Agg]:
     """Per-school SQL aggregate (one query, unless the caller already has ``per_school`` for the
     schools of ``school_filter(node, level)``) + expected respondents (two), rolled up to units."""
     if per_school is None:
-        per_school = aggregate([campaign.id], measures_of(definition), Response.school_id,
+        per_school = _aggregate([campaign.id], measures_of(definition), Response.school_id,
                                Response.school_id.in_(school_filter(node, level)))
     if definition.model.respondent == "staff":  # one self-assessment per school
         expected = {school.id: 1 for school in schools}
@@ -422,43 +413,56 @@ def rolled_up(campaign, definition: Definition, node: OrgUnit, schools: list[Org
     return rollup(schools, per_school, expected, node)
 
 
+def node_reason(release, node: OrgUnit, level: str | None, n: int) -> str | None:
+    return release.reason(release.org(node.id, None if node.kind == "school" else level), n)
+
+
 def build_dashboard(campaign, definition: Definition, node: OrgUnit, level: str | None = None) -> Dashboard:
-    """Everything the campaign report shows for ``node``: a constant number of queries."""
-    k = group_threshold(definition)
+    """Everything the campaign report shows for ``node``: a constant number of queries. What is hidden
+    comes from the campaign's release (decided once over the whole campaign), so this page hides
+    whatever its ancestors' and children's pages hide."""
+    from .privacy import reason_text, release_for
+    release = release_for(campaign)
+    k = release.k
     measures = measures_of(definition)
     orgs = subtree(node)
     schools = campaign_schools(campaign, orgs, level)
-    totals = rolled_up(campaign, definition, node, schools, level)
+    totals = _rolled_up(campaign, definition, node, schools, level)
     kept = [o for o in orgs if o.id in totals]
-    children = [Row(o.name, totals[o.id], o) for o in kept if o.parent_id == node.id]
-    units = [Row(o.name, totals[o.id], o) for o in kept if o.kind != "school"]
-    school_rows = [Row(o.name, totals[o.id], o) for o in kept if o.kind == "school"]
-    for rows in (children, school_rows, units):
-        hide_by_parent(rows, k)
+    children = org_rows([Row(o.name, totals[o.id], o) for o in kept if o.parent_id == node.id], release, level)
+    units = org_rows([Row(o.name, totals[o.id], o) for o in kept if o.kind != "school"], release, level)
+    school_rows = org_rows([Row(o.name, totals[o.id], o) for o in kept if o.kind == "school"], release, level)
     total = totals.get(node.id, Agg())
+    reason = node_reason(release, node, level, total.n)
     items = {}
-    if total.n >= k:
-        items = distributions(campaign.id, definition,
-                              where=Response.school_id.in_(school_filter(node, level))).get(campaign.id, {})
-    classes = class_rows(campaign, measures, node, k) if node.kind == "school" else []
+    if reason is None and total.n:
+        items = _distributions(campaign.id, definition,
+                               where=Response.school_id.in_(school_filter(node, level))).get(campaign.id, {})
+    classes = class_rows(campaign, measures, node, release) if node.kind == "school" else []
     return Dashboard(campaign, node, measures, k, level, total, laggards_first(children),
-                     laggards_first(school_rows), level_rows(schools, totals, k), units, items, classes)
+                     laggards_first(school_rows), level_rows(schools, totals, release, node, level), units, items,
+                     classes, reason, reason_text(reason, k) if reason else None)
 
 
-def level_rows(schools: list[OrgUnit], totals: dict[int, Agg], k: int) -> list[Row]:
-    """Per school level (a multi-level school counts in each of its levels)."""
+def level_rows(schools: list[OrgUnit], totals: dict[int, Agg], release, node: OrgUnit,
+               level: str | None = None) -> list[Row]:
+    """Per school level under ``node`` (a multi-level school counts in each of its levels). Under a level
+    filter only that level's row: the others would be groups (two levels at once) no table publishes."""
     from .models import SCHOOL_LEVELS
     per_level: dict[str, Agg] = {}
     for school in schools:
-        for level in school.level_list:
-            per_level.setdefault(level, Agg()).add(totals[school.id])
-    rows = [Row(level, per_level[level], key=level) for level in SCHOOL_LEVELS if level in per_level]
-    return hide_small(rows, k)
+        for each in school.level_list:
+            per_level.setdefault(each, Agg()).add(totals[school.id])
+    wanted = [level] if level else SCHOOL_LEVELS
+    rows = [Row(each, per_level[each], key=each) for each in wanted if each in per_level]
+    if node.kind == "school":
+        return apply_release(rows, release, lambda row: release.org(node.id))
+    return apply_release(rows, release, lambda row: release.org(node.id, row.key))
 
 
-def class_rows(campaign, measures: Measures, school: OrgUnit, k: int) -> list[Row]:
-    """Per class of one school: responses against class size; results hidden under k."""
-    per_class = aggregate([campaign.id], measures, Response.class_group_id, Response.school_id == school.id)
+def class_rows(campaign, measures: Measures, school: OrgUnit, release) -> list[Row]:
+    """Per class of one school: responses against class size; results hidden as the release says."""
+    per_class = _aggregate([campaign.id], measures, Response.class_group_id, Response.school_id == school.id)
     query = select(ClassGroup).where(ClassGroup.school_id == school.id).order_by(ClassGroup.grade, ClassGroup.name)
     grades = set(campaign.grade_list)
     rows = []
@@ -467,19 +471,30 @@ def class_rows(campaign, measures: Measures, school: OrgUnit, k: int) -> list[Ro
             continue
         agg = Agg(expected=group.size or 0).add(per_class.get(group.id, Agg()))
         rows.append(Row(group.name, agg, key=group.id))
-    return hide_small(rows, k)
+    return apply_release(rows, release, lambda row: release.klass(row.key))
 
 
-def comparison(campaign, other, node: OrgUnit, level: str | None, orgs_wanted: list[int]) -> dict[int, Agg]:
-    """The other campaign's rolled-up figures for the given org ids (same questionnaire)."""
+def comparison(campaign, other, node: OrgUnit, level: str | None, orgs_wanted: list[int]) -> dict[int, Row]:
+    """The other campaign's rolled-up figures for the given org ids (same questionnaire), hidden as
+    that campaign's own release decides."""
     from .campaigns import definition_of
-    schools = campaign_schools(other, subtree(node), level)
-    totals = rolled_up(other, definition_of(other), node, schools, level)
-    return {org_id: totals[org_id] for org_id in orgs_wanted if org_id in totals}
+    from .privacy import release_for
+    orgs = subtree(node)
+    schools = campaign_schools(other, orgs, level)
+    totals = _rolled_up(other, definition_of(other), node, schools, level)
+    rows = org_rows([Row(o.name, totals[o.id], o) for o in orgs if o.id in orgs_wanted and o.id in totals],
+                    release_for(other), level)
+    return {row.org.id: row for row in rows}
 
 
-def trend(campaigns: list, measures: Measures, node: OrgUnit, level: str | None) -> list[tuple[Any, Agg]]:
-    """Responses and mean score per campaign under ``node``: one query for all campaigns."""
-    per_campaign = aggregate([c.id for c in campaigns], measures, Response.campaign_id,
-                             Response.school_id.in_(school_filter(node, level)))
-    return [(c, per_campaign.get(c.id, Agg())) for c in campaigns]
+def trend(campaigns: list, measures: Measures, node: OrgUnit, level: str | None) -> list[tuple[Any, Agg, bool]]:
+    """Responses and mean score per campaign under ``node`` (one query for all campaigns), and whether
+    each campaign's release hides ``node``."""
+    from .privacy import release_for
+    per_campaign = _aggregate([c.id for c in campaigns], measures, Response.campaign_id,
+                              Response.school_id.in_(school_filter(node, level)))
+    found = []
+    for c in campaigns:
+        agg = per_campaign.get(c.id, Agg())
+        found.append((c, agg, node_reason(release_for(c), node, level, agg.n) is not None))
+    return found

@@ -37,9 +37,9 @@ def _all_cells(book):
 
 
 def test_department_workbook_sheets_values_and_charts(rworld, tmp_path):
-    book = _build(rworld, rworld.dept, tmp_path, include_raw=True)
+    book = _build(rworld, rworld.dept, tmp_path)
     core = ["Cover", "Units", "Schools", "School levels", "Classes", "Items", "Indicators"]
-    assert book.sheetnames[:7] == core and book.sheetnames[-1] == "Raw data"  # plugins' sheets in between
+    assert book.sheetnames[:7] == core and "Raw data" not in book.sheetnames  # plugins' sheets after
     cover = dict(book["Cover"].iter_rows(min_row=2, values_only=True))
     assert cover["Campaign"] == "Đối thoại học kỳ II" and "fewer than 5" in cover["Suppression rule"]
     assert "school_dialogue.dialogue" in cover["Questionnaire version"] and "SGD" in cover["Scope"]
@@ -51,7 +51,8 @@ def test_department_workbook_sheets_values_and_charts(rworld, tmp_path):
     assert by_code["A"]["Responses"] == n == 18 and by_code["A"]["Expected"] == 44
     assert by_code["A"][header[7]] == pytest.approx(mean) and header[7].startswith("Mean")
     assert by_code["A"]["Participation"] == pytest.approx(18 / 44)
-    assert by_code["B"][header[7]].startswith("suppressed") and by_code["B"]["Responses"] == 3
+    assert by_code["B"][header[7]] == "hidden: fewer than 5 answers" and by_code["B"]["Responses"] == 3
+    assert by_code["E"][header[7]] == "hidden so that a small group cannot be worked out"
     assert by_code["D"]["Responses"] == 0
 
     _h, units = _table(book["Units"])
@@ -65,8 +66,6 @@ def test_department_workbook_sheets_values_and_charts(rworld, tmp_path):
     assert sheet.freeze_panes == "B3" and sheet.auto_filter.ref.startswith("A2")
     assert sheet["G3"].number_format == "0.0%" and sheet["E3"].number_format == "#,##0"
     assert sheet.column_dimensions["C"].width > 30
-    raw = book["Raw data"]
-    assert raw.max_row == 2 + 38 - 1 and raw["A2"].value in {"A", "B", "C", "E"}
 
 
 def test_class_of_four_is_suppressed_not_empty(rworld, tmp_path):
@@ -76,7 +75,7 @@ def test_class_of_four_is_suppressed_not_empty(rworld, tmp_path):
     four = by_class[("A", "7A")]
     assert four["Responses"] == 4 and four["Expected"] == 4
     results = [four[h] for h in header[7:]]
-    assert results and all(isinstance(v, str) and v.startswith("suppressed") for v in results)
+    assert results and all(v == "hidden: fewer than 5 answers" for v in results)
     assert all(isinstance(by_class[("A", "6A")][h], (int, float)) for h in header[7:8])
 
 
@@ -98,7 +97,7 @@ def test_school_and_class_sheets_equal_plain_group_bys_and_suppress_the_whole_gr
     for school, shown in ((w.school_a, True), (w.school_c, True), (w.school_b, False), (w.school_e, False)):
         row, (n, mean) = by_school[school.code], per_school[school.id]
         assert row["Responses"] == n
-        assert (row[header[7]] == pytest.approx(mean)) if shown else row[header[7]].startswith("suppressed")
+        assert (row[header[7]] == pytest.approx(mean)) if shown else row[header[7]].startswith("hidden")
     assert (by_school["A"]["Responses"], by_school["C"]["Responses"], by_school["E"]["Responses"]) == (18, 10, 7)
 
     header, classes = _table(book["Classes"])
@@ -108,7 +107,7 @@ def test_school_and_class_sheets_equal_plain_group_bys_and_suppress_the_whole_gr
                                  (w.school_a, w.class_a8, False), (w.school_b, w.class_b6, False)):
         row, (n, mean) = by_class[(school.code, group.name)], per_class[group.id]
         assert row["Responses"] == n and row["Expected"] == group.size
-        assert (row[header[7]] == pytest.approx(mean)) if shown else row[header[7]].startswith("suppressed")
+        assert (row[header[7]] == pytest.approx(mean)) if shown else row[header[7]].startswith("hidden")
     assert sum(row["Responses"] for row in classes) == sum(n for key, (n, _m) in per_class.items() if key)
 
 
@@ -117,7 +116,7 @@ def test_text_cells_are_strings_in_every_sheet_and_free_text_stays_out(rworld, t
     rworld.school_c.name, rworld.school_b.name = INJECTIONS[1], INJECTIONS[2]
     rworld.class_a6.name = INJECTIONS[3]
     db.session.commit()
-    book = _build(rworld, rworld.dept, tmp_path, include_raw=True)
+    book = _build(rworld, rworld.dept, tmp_path)
     cells = list(_all_cells(book))
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     found = {c.value for c in cells if c.value in INJECTIONS}
@@ -127,7 +126,8 @@ def test_text_cells_are_strings_in_every_sheet_and_free_text_stays_out(rworld, t
 
 
 def test_school_workbook_has_free_text_as_text(rworld, tmp_path):
-    book = _build(rworld, rworld.school_a, tmp_path)
+    assert "Comments" not in _build(rworld, rworld.school_a, tmp_path, "other.xlsx").sheetnames  # not asked by A
+    book = _build(rworld, rworld.school_a, tmp_path, own_school=True)
     assert "Units" not in book.sheetnames and "Comments" in book.sheetnames
     comments = [c for row in book["Comments"].iter_rows(min_row=3) for c in row if c.column == 3]
     values = [c.value for c in comments]
@@ -137,18 +137,18 @@ def test_school_workbook_has_free_text_as_text(rworld, tmp_path):
 
 
 def test_school_below_text_threshold_gets_no_comments(rworld, tmp_path):
-    book = _build(rworld, rworld.school_e, tmp_path)   # 7 responses < 10
+    book = _build(rworld, rworld.school_e, tmp_path, own_school=True)   # 7 responses < 10
     assert "Comments" not in book.sheetnames
 
 
 def test_raw_rows_split_before_the_row_limit(rworld, tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 12)
-    book = _build(rworld, rworld.dept, tmp_path, include_raw=True)
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 9)   # a note row, a header row, 7 rows per sheet
+    book = _build(rworld, rworld.school_a, tmp_path, include_raw=True, own_school=True)
     parts = [name for name in book.sheetnames if name.startswith("Raw data")]
-    assert parts == ["Raw data", "Raw data 2", "Raw data 3", "Raw data 4"]
-    sizes = [book[name].max_row - 1 for name in parts]
-    assert sizes == [11, 11, 11, 5] and sum(sizes) == 38
-    assert all(book[name]["A1"].value == "School code" for name in parts)
+    assert parts == ["Raw data", "Raw data 2", "Raw data 3"]
+    sizes = [book[name].max_row - 2 for name in parts]
+    assert sizes == [7, 7, 4] and sum(sizes) == 18
+    assert all(book[name]["A2"].value == "School code" for name in parts)
 
 
 class PluginValue:
@@ -192,7 +192,7 @@ def test_typed_columns_write_every_cell_as_write_cell_does(english, tmp_path):
     assert typed[:5] == [("=1+1", "s", "General", False), (7, "n", "#,##0", False), (2.5, "n", "0.00", False),
                          (0.25, "n", "0.0%", False), (dt.datetime(2024, 5, 17), "d", "dd/mm/yyyy", False)]
     assert all(value is None for value, *_ in blank)
-    assert all(value.startswith("suppressed") and italic for value, _t, _f, italic in hidden)
+    assert all(value == "hidden: fewer than 5 answers" and italic for value, _t, _f, italic in hidden)
     assert [(value, kind) for value, kind, *_ in text] == [
         ("<b>", "s"), ("12", "s"), ("=SUM(A1:A2)", "s"), (False, "b"), ("2024-05-17", "s"), (str(PluginValue()), "s")]
 
@@ -219,7 +219,7 @@ def test_indicators_sheet_prints_only_confirmed_codes(tmp_path, postgres_url):
     assert not first["Indicator"].startswith("Tỷ lệ")  # the catalogue's name, in the workbook's language
     assert "aged 7 and over" in first["Indicator"] and first["Code"] is None and "Unverified" in first["Status"]
     assert first["Value"] == pytest.approx(38 / 194 * 100)
-    assert second["Code"] == "0605" and "confirmed" in second["Status"] and second["Value"].startswith("suppressed")
+    assert second["Code"] == "0605" and "confirmed" in second["Status"] and second["Value"].startswith("hidden")
     assert third["Code"] is None and "Unverified" in third["Status"] and "9999" in third["Note"]
     with app.app_context():
         db.engine.dispose()

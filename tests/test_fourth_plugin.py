@@ -63,12 +63,20 @@ def test_fourth_plugin_listed_answered_scored_exported(installed_fourth_plugin, 
         assert (response.total, response.band) == (6.0, "fine")   # plugin scoring method: 2 x max(1, 3)
 
     out = tmp_path / "wellbeing.xlsx"
-    result = CliRunner().invoke(cli, ["export", str(campaign_id), "-o", str(out), "--raw"],
+    refused = CliRunner().invoke(cli, ["export", str(campaign_id), "-o", str(out), "--raw"],
+                                 obj=ScriptInfo(create_app=lambda: app))
+    assert refused.exit_code != 0 and not out.exists()  # no city-wide raw rows of a student survey
+    result = CliRunner().invoke(cli, ["export", str(campaign_id), "-o", str(out), "--locale", "en"],
                                 obj=ScriptInfo(create_app=lambda: app))
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
     assert "Wellbeing bands" in book.sheetnames
     sheet = book["Wellbeing bands"]
-    assert [c.value for c in sheet[2]] == ["fine", 1]
+    # one student at school A: the module asked the core for per-school band counts and got A's
+    # back hidden, as the core's own Schools sheet hides it, with no suppression code of its own
+    row = [c.value for c in sheet[2]]
+    assert row[:3] == ["A", "THCS A", 1] and row[3:] == ["hidden: fewer than 5 answers"] * 2
+    schools = {r[1]: r for r in book["Schools"].iter_rows(values_only=True)}
+    assert "hidden: fewer than 5 answers" in schools["A"]
     with app.app_context():
         assert "wellbeing" in get_registry(app).modules

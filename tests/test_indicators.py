@@ -73,4 +73,5 @@ def test_counselling_requests_by_topic_are_counts_with_suppression(world, tmp_pa
     assert rows["Feelings and worries"] == 7
     # family (2) is under 5; study (6), the next smallest, is hidden too, or 15 - 7 - 6 would reveal it
     assert isinstance(rows["Family"], str) and isinstance(rows["School work and exams"], str)
-    assert rows["Family"].startswith("suppressed")
+    assert rows["Family"] == "hidden: fewer than 5 answers"
+    assert rows["School work and exams"] == "hidden so that a small group cannot be worked out"

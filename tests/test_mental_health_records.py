@@ -134,8 +134,9 @@ def test_exports_hold_no_personal_data(app, record, people, tmp_path):
     texts = []
     for target in (campaign, confidential):
         for org in (people.dept, people.school_a):
+            own = org is people.school_a  # raw rows and free text only in the school's own copy
             path = build_workbook(target, org, tmp_path / f"{target.id}-{org.code}.xlsx",
-                                  ExportOptions(include_raw=True, department_wide=org is people.dept))
+                                  ExportOptions(include_raw=own, own_school=own))
             book = load_workbook(path, read_only=True)
             for sheet in book.worksheets:
                 for row in sheet.iter_rows(values_only=True):
@@ -202,9 +203,14 @@ def test_screening_report_suppresses_small_groups_and_draws_bars(app, people):
     assert "THCS A" in html and "50.0 %" in html          # school A: 6 mild of 12
     for hidden in ("THCS B", "THCS C"):
         row = html.split(hidden, 1)[1].split("</tr>", 1)[0]
-        assert "(n < 5)" in row and "%" not in row, row
+        assert "ẩn" in row and "%" not in row, row
+    assert "ẩn: ít hơn 5 câu trả lời" in html.split("THCS B", 1)[1].split("</tr>", 1)[0]
+    complementary = "ẩn để không thể suy ra một nhóm nhỏ"
+    assert complementary in html.split("THCS C", 1)[1].split("</tr>", 1)[0]  # or B = total - A - C
     grade9 = html.split("<td>9</td>", 1)[1].split("</tr>", 1)[0]
-    assert "(n < 5)" not in grade9  # grades are groups of their own: 6 students in grade 9
+    assert complementary in grade9  # grade 9 is exactly school C's class: the same group, hidden too
+    grade8 = html.split("<td>8</td>", 1)[1].split("</tr>", 1)[0]
+    assert "ẩn" not in grade8 and "%" in grade8
     page = _as(app, "dept_admin").get(f"/mental-health/campaign/{campaign.id}/report")
     assert page.status_code == 200 and "<svg" in page.get_data(as_text=True)
     assert _as(app, "counsellor_b").get(f"/mental-health/campaign/{campaign.id}/report").status_code == 200

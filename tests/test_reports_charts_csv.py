@@ -73,8 +73,8 @@ def test_schools_csv_matches_sql_and_suppresses(rworld):
     n, mean = sql_figures(rworld.campaign.id, [rworld.school_a.id])
     assert body["A"][4] == str(n) and float(body["A"][7]) == round(mean, 3)
     assert body["C"][2] == "'+cmd"
-    assert body["B"][4] == "3" and body["B"][7].startswith("suppressed")
-    assert body["E"][7].startswith("suppressed")  # complementary
+    assert body["B"][4] == "3" and body["B"][7] == "hidden: fewer than 5 answers"
+    assert body["E"][7] == "hidden so that a small group cannot be worked out"  # else B = P02 - E
 
 
 def test_csv_download_is_scoped(client, rworld):

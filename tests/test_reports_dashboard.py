@@ -11,7 +11,7 @@ from conftest import login, make_app
 from surveyapp.extensions import db
 from surveyapp.models import RESPONSE_SUBMITTED, OrgUnit, Response, slot_column
 from surveyapp.orgs import add_unit
-from surveyapp.reports import MEAN_TYPES, ReportSection, build_dashboard, distributions
+from surveyapp.reports import MEAN_TYPES, ReportSection, _distributions, build_dashboard
 from test_reports_world import ReportWorld, add_responses, rworld, sql_figures  # noqa: F401
 
 
@@ -54,7 +54,10 @@ def test_level_filter_keeps_only_that_level(rworld):
     board = build_dashboard(rworld.campaign, rworld.definition, rworld.dept, level="gdtx")
     assert board.total.n == 7 and board.total.schools == 1
     assert [row.org.code for row in board.children] == ["P02"]
-    assert sum(d.n for d in board.items.values()) > 0
+    # the only gdtx school is E, hidden as B's complement: the level view hides it too, items included
+    assert board.hidden and board.items == {} and [row.key for row in board.levels] == ["gdtx"]
+    thcs = build_dashboard(rworld.campaign, rworld.definition, rworld.ward, level="thcs")
+    assert not thcs.hidden and sum(d.n for d in thcs.items.values()) > 0
     levels = {row.key: row for row in build_dashboard(rworld.campaign, rworld.definition, rworld.dept).levels}
     assert levels["thcs"].agg.n == 31 and levels["gdtx"].agg.n == 7
 
@@ -67,7 +70,7 @@ def test_filtered_counts_equal_a_count_of_the_rows(rworld):
     slots = [slot_column(info.slot) for info in items.values()]
     rows = db.session.execute(select(Response.school_id, Response.band, *slots).where(
         Response.campaign_id == w.campaign.id, Response.status == RESPONSE_SUBMITTED)).all()
-    per_school = distributions(w.campaign.id, w.definition, group_column=Response.school_id)
+    per_school = _distributions(w.campaign.id, w.definition, group_column=Response.school_id)
     assert set(per_school) == {row[0] for row in rows}
     for school_id, got in per_school.items():
         mine = [row[2:] for row in rows if row[0] == school_id]

@@ -31,9 +31,11 @@ def test_class_of_four_is_suppressed_in_report_and_export(client, world, tmp_pat
     add_responses(campaign, world.school_a, class_a8, 10, seed=4)
     login(client, "school_admin")
     page = client.get(f"/school_dialogue/report/{campaign.id}/{world.school_a.id}").get_data(as_text=True)
-    assert "7A" in page and ("suppressed" in page or "đã ẩn" in page)
-    assert "<svg" in page and "0912345678" not in page and "[phone]" in page
-    path = build_workbook(campaign, world.school_a, tmp_path / "a.xlsx", ExportOptions(department_wide=False))
+    assert "7A" in page and "ẩn: ít hơn 5 câu trả lời" in page
+    # A is B's only sibling (city - A = B), so A's own results are hidden on its page too, as on the city's
+    assert "ẩn để không thể suy ra một nhóm nhỏ" in page
+    assert "0912345678" not in page and "[phone]" in page
+    path = build_workbook(campaign, world.school_a, tmp_path / "a.xlsx", ExportOptions(own_school=True))
     book = openpyxl.load_workbook(path)
     names = book.sheetnames
     participation = next(book[n] for n in names if n.startswith("Participation") or n.startswith("Tham gia"))
@@ -50,7 +52,7 @@ def test_class_of_four_is_suppressed_in_report_and_export(client, world, tmp_pat
     assert not [n for n in city.sheetnames if "text" in n.lower() or "tự do" in n.lower()]
     scores = next(city[n] for n in city.sheetnames if "Section" in n or "lĩnh vực" in n.lower() or "phần" in n.lower())
     school_b = next(r for r in rows_of(scores) if r[0] == "B")
-    assert isinstance(school_b[2], str)                 # 3 responses: suppressed
+    assert school_b[2] == 3 and all(isinstance(v, str) for v in school_b[3:])  # 3 responses: results hidden
     items = next(city[n] for n in city.sheetnames if "school" in n.lower() or "theo trường" in n.lower())
     assert all(isinstance(r[5], str) for r in rows_of(items)[1:] if r[0] in ("A", "B"))  # B small, A by complement
     by_grade = next(book[n] for n in names if "grade" in n.lower() or "theo khối" in n.lower())

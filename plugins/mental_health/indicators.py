@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from surveyapp.export import SUPPRESSED, IndicatorRow
+from surveyapp import privacy
+from surveyapp.export import IndicatorRow, hidden_value
 from surveyapp.extensions import db
 from surveyapp.models import OrgUnit
-from surveyapp.reports import min_group_size, suppressed_keys
+from surveyapp.reports import min_group_size
 
 from .labels import LABELS
 from .models import Case
@@ -23,7 +24,8 @@ def indicator_rows(campaign, org) -> list[IndicatorRow]:
     if campaign.closes_on:
         query = query.where(Case.created_on <= campaign.closes_on)
     counts = dict(db.session.execute(query).all())
-    hidden = suppressed_keys(counts, min_group_size())
+    decision = privacy.protect_counts(counts, min_group_size())
     return [IndicatorRow(key="counselling_requests", name=str(LABELS["topic"].get(topic, topic)),
-                         value=SUPPRESSED if topic in hidden else n, unit=_("requests"), order=index)
+                         value=hidden_value(decision.reason(topic)) if decision.reason(topic) else n,
+                         unit=_("requests"), order=index)
             for index, (topic, n) in enumerate(sorted(counts.items()))]

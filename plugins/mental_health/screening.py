@@ -1,7 +1,8 @@
 """Screening aggregates: the share of students per band, by school and by grade.
 
-Figures come from the core's SQL aggregates; groups under the minimum size are
-suppressed (with complementary suppression) before anything is shown or exported.
+Figures come from the core's privacy layer (``surveyapp.privacy.band_counts``): a
+hidden group comes back without its counts, with the same decision as the core's
+own tables (the campaign's release), and the reason to show.
 """
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from surveyapp import privacy
 from surveyapp.extensions import db
-from surveyapp.models import OrgUnit, Response
-from surveyapp.reports import band_counts, min_group_size, suppressed_keys
+from surveyapp.models import OrgUnit
 
 COLOURS = ("#2e7d32", "#9ccc65", "#fbc02d", "#f57c00", "#c62828", "#6a1b9a")
 
@@ -24,6 +25,8 @@ class BandRow:
     n: int
     counts: dict[str, int]
     suppressed: bool = False
+    reason: str | None = None   # privacy.SMALL or privacy.COMPLEMENTARY
+    mark: str | None = None     # the text shown instead of the figures
 
     def share(self, band_id: str) -> float | None:
         return None if self.suppressed or not self.n else self.counts.get(band_id, 0) / self.n
@@ -52,29 +55,22 @@ def reported_scales(definition, locale: str) -> list[tuple[str | None, str, list
              [(b.id, b.label.get(locale)) for b in s.bands]) for key, s in chosen]
 
 
-def in_unit(org: OrgUnit):
-    return Response.school_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(org.path)))
-
-
-def _rows(counts: dict[Any, dict[str, int]], labels: dict[Any, str]) -> list[BandRow]:
-    sizes = {key: sum(per_band.values()) for key, per_band in counts.items()}
-    hidden = suppressed_keys(sizes, min_group_size())
-    rows = [BandRow(key, labels.get(key, str(key)), sizes[key], per_band, key in hidden)
-            for key, per_band in counts.items()]
+def _rows(figures: dict[Any, privacy.Figure], labels: dict[Any, str]) -> list[BandRow]:
+    rows = [BandRow(key, labels.get(key, str(key)), figure.n, figure.value or {}, figure.hidden, figure.reason,
+                    figure.mark) for key, figure in figures.items()]
     return sorted(rows, key=lambda r: (r.label is None, r.label))
 
 
 def band_tables(campaign, definition, org: OrgUnit, locale: str) -> list[BandTable]:
     tables = []
-    where = in_unit(org)
     for scale_id, title, bands in reported_scales(definition, locale):
         table = BandTable(scale_id, title, bands)
-        per_school = band_counts(campaign.id, Response.school_id, scale=scale_id, where=where)
+        per_school = privacy.band_counts(campaign, org, "school", scale=scale_id)
         names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name)
                                         .where(OrgUnit.id.in_(list(per_school) or [0]))).all())
         table.by_school = _rows(per_school, names)
-        per_grade = band_counts(campaign.id, Response.grade, scale=scale_id, where=where)
-        table.by_grade = _rows(per_grade, {g: str(g) if g is not None else "–" for g in per_grade})
+        per_grade = privacy.band_counts(campaign, org, "grade", scale=scale_id)
+        table.by_grade = _rows(per_grade, {g: str(g) for g in per_grade})
         tables.append(table)
     return tables
 

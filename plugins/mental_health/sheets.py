@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from flask_babel import _, get_locale, pgettext
 
+from surveyapp import privacy
 from surveyapp.campaigns import definition_of
-from surveyapp.export import SUPPRESSED, ChartSpec, Column, SheetSpec
+from surveyapp.export import ChartSpec, Column, SheetSpec, hidden_value
+from surveyapp.reports import min_group_size
 
 from . import flow, screening, stats
 
@@ -27,8 +29,8 @@ def _band_rows(table, rows, kind_label: str):
     for row in rows:
         figures = []
         for band_id, _label in table.bands:
-            figures.append(SUPPRESSED if row.suppressed else row.share(band_id))
-        yield [kind_label, row.label, SUPPRESSED if row.suppressed else row.n, *figures]
+            figures.append(hidden_value(row.reason) if row.suppressed else row.share(band_id))
+        yield [kind_label, row.label, row.n, *figures]
 
 
 def _band_sheet(table, order: int) -> SheetSpec:
@@ -39,15 +41,15 @@ def _band_sheet(table, order: int) -> SheetSpec:
         list(_band_rows(table, table.by_grade, _("Grade")))
     chart = ChartSpec(table.title, 1, list(range(3, 3 + len(table.bands))), kind="bar", stacked=True)
     return SheetSpec(_("Bands %(scale)s", scale=table.title)[:31], columns, rows, order=order, charts=[chart],
-                     note=_("Share of students per band. Groups under the minimum size are suppressed."))
+                     note=_("Share of students per band.") + " " + privacy.rule_text(min_group_size()))
 
 
 def _counts_sheet(org) -> SheetSpec:
     rows = []
     labels = {"month": _("Month"), "topic": _("Topic"), "status": _("Status"), "source": _("Source")}
     for dimension in stats.DIMENSIONS:
-        for key, n in stats.case_counts(org, dimension):
-            rows.append([labels[dimension], str(key), SUPPRESSED if n is None else n])
+        for key, n, reason in stats.case_counts(org, dimension):
+            rows.append([labels[dimension], str(key), hidden_value(reason) if reason else n])
     columns = [Column(_("Breakdown"), width=14), Column(_("Value"), width=24), Column(_("Requests and cases"), "int")]
     return SheetSpec(_("Counselling counts"), columns, rows, order=60,
                      note=_("Counts only; no names, contacts, messages or notes."))

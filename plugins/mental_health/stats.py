@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import extract, func, select
 
+from surveyapp import privacy
 from surveyapp.extensions import db
 from surveyapp.models import OrgUnit
-from surveyapp.reports import min_group_size, suppressed_keys
+from surveyapp.reports import min_group_size
 
 from .models import Case
 
@@ -24,15 +25,16 @@ def _column(dimension: str):
     return getattr(Case, dimension)
 
 
-def case_counts(org: OrgUnit, dimension: str) -> list[tuple[Any, Any]]:
-    """[(key, count or None when suppressed)] for the schools under ``org``."""
+def case_counts(org: OrgUnit, dimension: str) -> list[tuple[Any, Any, Any]]:
+    """[(key, count or None when hidden, why hidden)] for the schools under ``org``: the core's
+    ``privacy.protect_counts`` (small counts and their complements, ties broken by key)."""
     column = _column(dimension).label("key")
     rows = db.session.execute(
         select(column, func.count(Case.id)).join(OrgUnit, Case.school_id == OrgUnit.id)
         .where(OrgUnit.path.startswith(org.path)).group_by(column).order_by(column)).all()
     counts = {_key(dimension, key): n for key, n in rows}
-    hidden = suppressed_keys(counts, min_group_size())
-    return [(key, None if key in hidden else n) for key, n in counts.items()]
+    decision = privacy.protect_counts(counts, min_group_size())
+    return [(key, None if decision.reason(key) else n, decision.reason(key)) for key, n in counts.items()]
 
 
 def _key(dimension: str, key: Any) -> Any:

@@ -1,13 +1,17 @@
-"""The school report's sections (report_sections hook): participation, sections, items, free text."""
+"""The school report's sections (report_sections hook): participation, sections, items, free text.
+
+Every figure comes from ``surveyapp.privacy`` (hidden groups come back without values,
+with the reason to show); free text from ``privacy.free_texts`` (one school, masked)."""
 from __future__ import annotations
 
 from flask import render_template
 from flask_babel import _, get_locale
 from markupsafe import Markup  # a rendered template: the core escapes plain strings
 
+from surveyapp import privacy
 from surveyapp.campaigns import definition_of
-from surveyapp.models import OrgUnit, Response
-from surveyapp.reports import ReportSection, distributions, min_group_size
+from surveyapp.models import OrgUnit
+from surveyapp.reports import ReportSection, min_group_size
 
 from . import results
 from .box import team_role
@@ -37,53 +41,49 @@ def _participation(campaign, school: OrgUnit) -> ReportSection:
 
 def _scores(campaign, definition, org: OrgUnit, locale: str) -> ReportSection:
     scales = results.mean_scales(definition)
-    city = results.scale_means(campaign, definition).get(campaign.id, {"n": 0})
-    here = results.scale_means(campaign, definition, where=results.in_org(org)).get(campaign.id, {"n": 0})
+    city = privacy.single(results.scale_means(campaign, definition, org, "campaign"), campaign)
+    here = privacy.single(results.scale_means(campaign, definition, org, None), campaign)
     groups = []
     if org.kind == "school":
-        where = Response.school_id == org.id
         names = results.class_names(org)
-        for label, column, name in ((_("Grade"), Response.grade, lambda g: str(g)),
-                                    (_("Class"), Response.class_group_id, lambda c: names.get(c, "?"))):
-            table = results.scale_means(campaign, definition, column, where)
-            hidden = results.hidden_groups(table)
-            rows = [(name(key), None if key in hidden else values) for key, values in sorted(
-                table.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)) if key is not None]
+        for label, by, name in ((_("Grade"), "grade", lambda g: str(g)),
+                                (_("Class"), "class", lambda c: names.get(c, "?"))):
+            table = results.scale_means(campaign, definition, org, by)
+            rows = [(name(key), figure) for key, figure in sorted(table.items(), key=lambda kv: kv[0])]
             groups.append((label, rows))
-    k = min_group_size()
     html = Markup(render_template("school_dialogue/report_scores.html", scales=scales, city=city, here=here,
-                                  here_hidden=0 < here["n"] < k, groups=groups, org=org, k=k, locale=locale))
+                                  groups=groups, org=org, k=min_group_size(), locale=locale))
     return ReportSection(_("Results by section, compared with the city average"), html, order=20)
 
 
 def _items(campaign, definition, org: OrgUnit, locale: str) -> ReportSection:
-    city = distributions(campaign.id, definition).get(campaign.id, {})
-    here = distributions(campaign.id, definition, where=results.in_org(org)).get(campaign.id, {})
+    city = privacy.single(privacy.distributions(campaign, definition, org, "campaign"), campaign).value or {}
+    here_figure = privacy.single(privacy.distributions(campaign, definition, org), campaign)
     k = min_group_size()
     rows = []
-    for item_id, dist in here.items():
+    for item_id, dist in (here_figure.value or {}).items():
         info = definition.items[item_id]
         if info.item.type != "likert":
             continue
         other = city.get(item_id)
         rows.append({"text": info.item.text.get(locale), "reverse": info.item.reverse, "n": dist.n,
                      "mean": dist.mean if dist.n >= k else None, "city": other.mean if other else None})
-    bullying = results.bullying_shares(campaign, definition, results.in_org(org))
+    _figure, bullying = results.bullying_shares(campaign, definition, org)
     bullying_rows = [(definition.items[i].item.text.get(locale), n, share if n >= k else None)
                      for i, (n, share) in bullying.items()]
-    html = Markup(render_template("school_dialogue/report_items.html", rows=rows, bullying=bullying_rows, k=k))
+    html = Markup(render_template("school_dialogue/report_items.html", rows=rows, bullying=bullying_rows, k=k,
+                                  mark=here_figure.mark))
     return ReportSection(_("Results per question"), html, order=30)
 
 
 def _free_text(campaign, definition, school: OrgUnit, locale: str) -> ReportSection:
-    from .textcheck import mask
-    k_text = min_group_size(free_text=True)
-    n = results.scale_means(campaign, definition, where=Response.school_id == school.id).get(campaign.id, {"n": 0})["n"]
-    texts = []
-    if n >= k_text:
-        texts = [(definition.items[i].item.text.get(locale), mask(t)) for i, t in
-                 results.free_texts(campaign, definition, school)]
-    html = Markup(render_template("school_dialogue/report_free_text.html", texts=texts, n=n, k=k_text))
+    """Only called for the school's own team (``team_role`` admin at the school itself)."""
+    found = privacy.free_texts(campaign, school, results.text_items(definition), for_the_school_itself=True)
+    release = privacy.release_for(campaign)
+    n = release.n(release.org(school.id))
+    texts = [(definition.items[i].item.text.get(locale), checked) for i, checked in (found or [])]
+    html = Markup(render_template("school_dialogue/report_free_text.html", texts=texts, n=n,
+                                  k=privacy.text_threshold(), shown=found is not None))
     return ReportSection(_("Free-text answers (this school only)"), html, order=40)
 
 

@@ -1,18 +1,20 @@
-"""Aggregates for the school-dialogue report and workbook: SQL GROUP BYs plus suppression.
+"""Figures for the school-dialogue report and workbook, read through the core's privacy layer.
 
-Only the shared core items are compared (the schools' own questions live in
-``notes`` and are never aggregated across schools).
+Every grouped figure comes from ``surveyapp.privacy`` already suppressed, with the
+same hidden groups as the core's own tables. Only the shared core items are
+compared (the schools' own questions live in ``notes`` and are never aggregated
+across schools).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from surveyapp import privacy
 from surveyapp.campaigns import campaign_classes
 from surveyapp.extensions import db
-from surveyapp.models import ClassGroup, OrgUnit, Response
-from surveyapp.reports import count_if, counts_by, min_group_size, submitted, suppressed_keys
+from surveyapp.models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 
 SKIP_SCALES = ("bullying_kinds",)
 BULLYING_ITEMS = ("bully_physical", "bully_verbal", "bully_exclusion", "bully_online", "witnessed")
@@ -26,42 +28,23 @@ def mean_scales(definition) -> list[tuple[str, Any]]:
     return [(s.id, s.label) for s in scoring.scales if s.method == "mean" and s.id not in SKIP_SCALES]
 
 
-def in_org(org: OrgUnit):
-    return Response.school_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(org.path)))
-
-
-def scale_means(campaign, definition, group_column=None, where=None) -> dict[Any, dict[str, Any]]:
-    """{group: {"n": responses, <scale>: mean}} in one scan."""
+def scale_means(campaign, definition, org: OrgUnit, by: str | None) -> dict[Any, privacy.Figure]:
+    """{group: Figure(value={scale: mean})}: the core's figures, hidden groups without values."""
     scales = [sid for sid, _label in mean_scales(definition)]
-    group = group_column if group_column is not None else Response.campaign_id
-    primary = definition.model.scoring.primary if definition.model.scoring else None
-    columns = [func.avg(Response.total if s == primary else Response.scores[s]["score"].as_float()) for s in scales]
-    query = select(group, func.count(Response.id), *columns).where(submitted(campaign.id))
-    if where is not None:
-        query = query.where(where)
-    result = {}
-    for row in db.session.execute(query.group_by(group)).all():
-        values = {"n": row[1]}
-        values.update({s: (float(v) if v is not None else None) for s, v in zip(scales, row[2:])})
-        result[row[0]] = values
-    return result
+    return privacy.score_means(campaign, definition, org, by, scales)
 
 
-def hidden_groups(table: dict[Any, dict[str, Any]]) -> set[Any]:
-    return suppressed_keys({key: values["n"] for key, values in table.items()}, min_group_size())
-
-
-def class_participation(campaign, school: OrgUnit) -> list[dict[str, Any]]:
-    """Responses vs class size per class taking part; small classes suppressed (with complement)."""
+def class_participation(campaign, school: OrgUnit, per_class: dict | None = None) -> list[dict[str, Any]]:
+    """Responses vs class size per class taking part; hidden classes as the core hides them.
+    ``per_class``: privacy.counts(..., by="class") of a wider unit, to read many schools in one query."""
     classes = campaign_classes(campaign, school)
-    counts = counts_by(campaign.id, Response.class_group_id)
-    mine = {c.id: counts.get(c.id, 0) for c in classes}
-    hidden = suppressed_keys(mine, min_group_size())
+    per_class = privacy.counts(campaign, school, "class") if per_class is None else per_class
     rows = []
     for c in classes:
-        n = mine[c.id]
-        rows.append({"class": c, "responses": None if c.id in hidden else n, "size": c.size,
-                     "rate": None if c.id in hidden or not c.size else n / c.size, "hidden": c.id in hidden})
+        figure = per_class.get(c.id) or privacy.Figure(c.id, 0)
+        rows.append({"class": c, "responses": figure.value, "size": c.size,
+                     "rate": None if figure.hidden or not c.size else figure.n / c.size,
+                     "hidden": figure.hidden, "reason": figure.reason, "mark": figure.mark})
     return rows
 
 
@@ -69,39 +52,29 @@ def class_names(school: OrgUnit) -> dict[int, str]:
     return dict(db.session.execute(select(ClassGroup.id, ClassGroup.name).filter_by(school_id=school.id)).all())
 
 
-def bullying_shares(campaign, definition, where=None) -> dict[str, tuple[int, float | None]]:
-    """Share of respondents who answered more than 'never' for each bullying/witness item."""
-    slots = {i: definition.items[i].slot for i in BULLYING_ITEMS if i in definition.items}
-    columns = []
-    for item_id, slot in slots.items():
-        column = getattr(Response, f"v{slot}")
-        columns += [func.count(column), count_if(column > 0)]
-    query = select(*columns).where(submitted(campaign.id))
-    if where is not None:
-        query = query.where(where)
-    row = db.session.execute(query).one()
-    result = {}
-    for index, item_id in enumerate(slots):
-        n, yes = row[2 * index], row[2 * index + 1] or 0
-        result[item_id] = (n, (yes / n) if n else None)
-    return result
+def bullying_shares(campaign, definition, org: OrgUnit) -> tuple[privacy.Figure, dict[str, tuple[int, Any]]]:
+    """Share of respondents who answered more than 'never' for each bullying/witness item, from the
+    core's answer distributions of ``org`` (None when the group is hidden)."""
+    figure = privacy.single(privacy.distributions(campaign, definition, org), campaign)
+    found = {}
+    for item_id in BULLYING_ITEMS:
+        if item_id not in definition.items:
+            continue
+        dist = (figure.value or {}).get(item_id)
+        if dist is None:
+            found[item_id] = (0, None)
+            continue
+        yes = sum(count for value, count in dist.counts.items() if value > 0)
+        found[item_id] = (dist.n, yes / dist.n if dist.n else None)
+    return figure, found
 
 
-def free_texts(campaign, definition, school: OrgUnit) -> list[tuple[str, str]]:
-    """(item id, text) of the school's free-text answers; the caller checks the group size first."""
-    items = [i for i, info in definition.items.items() if info.slot is None]
-    rows = db.session.execute(select(Response.texts).where(submitted(campaign.id),
-                                                           Response.school_id == school.id)).scalars()
-    found = []
-    for texts in rows:
-        for item_id in items:
-            value = (texts or {}).get(item_id)
-            if value:
-                found.append((item_id, value))
-    return found
+def text_items(definition) -> list[str]:
+    return [i for i, info in definition.items.items() if info.slot is None]
 
 
 def extra_answers(campaign, school: OrgUnit) -> list[dict[str, Any]]:
-    rows = db.session.execute(select(Response.notes).where(submitted(campaign.id),
+    rows = db.session.execute(select(Response.notes).where(Response.campaign_id == campaign.id,
+                                                           Response.status == RESPONSE_SUBMITTED,
                                                            Response.school_id == school.id)).scalars()
     return [(notes or {}).get("extra") or {} for notes in rows]

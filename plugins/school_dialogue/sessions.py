@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import Campaign, OrgUnit, Response, today
-from surveyapp.reports import distributions, min_group_size
+from surveyapp.models import Campaign, OrgUnit, today
+from surveyapp import privacy
+from surveyapp.reports import min_group_size
 
 from .models import COMMITMENT_STATUSES, DECISIONS, BoxMessage, Commitment, DialogueIssue, DialogueSession
-from .textcheck import mask
+from surveyapp.privacy import mask
 from .workdays import add_working_days, reply_state
 
 MODULE_ID = "school_dialogue"
@@ -32,7 +33,7 @@ def weakest_items(campaign: Campaign, school: OrgUnit, locale: str = "vi", limit
     """The agree-scale items with the lowest mean at this school (reverse items turned round)."""
     from surveyapp.campaigns import definition_of
     definition = definition_of(campaign)
-    per_item = distributions(campaign.id, definition, where=Response.school_id == school.id).get(campaign.id, {})
+    per_item = privacy.single(privacy.distributions(campaign, definition, school), campaign).value or {}
     rated = []
     for item_id, dist in per_item.items():
         info = definition.items[item_id]

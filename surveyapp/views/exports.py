@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import _, get_locale
 from flask_login import current_user
 
 from .. import audit
 from ..access import ADMIN, AUDITOR, VIEWER, in_scope, require_role, roots
 from ..campaigns import overlaps
-from ..export import ExportOptions
+from ..export import ExportOptions, raw_allowed
 from ..extensions import db
 from ..jobs import queue_export, start_in_thread
 from ..labels import download_name
@@ -43,7 +43,14 @@ def start(campaign_id: int):
         org = db.session.get(OrgUnit, request.form.get("org", type=int) or 0)
         if not in_scope(current_user, org, *EXPORT_ROLES):
             abort(404)
-        options = ExportOptions(include_raw=request.form.get("include_raw") == "1", locale=str(get_locale()))
+        # the school's own outputs (free text, raw rows) only for a role held at the school itself
+        own_school = org.kind == "school" and any(r.id == org.id for r in roots(current_user, EXPORT_ROLES))
+        options = ExportOptions(include_raw=request.form.get("include_raw") == "1", locale=str(get_locale()),
+                                own_school=own_school)
+        if options.include_raw and not raw_allowed(campaign, org, own_school):
+            flash(_("Row-level data of an anonymous survey is given only to a school, for its own students; "
+                    "ask for the aggregate workbook instead."), "error")
+            return render_template("exports/start.html", campaign=campaign, units=units), 403
         job = queue_export(campaign, org, current_user.id, options)
         if current_app.config.get("EXPORT_IN_THREAD", True):  # else `surveyapp export-worker` builds it
             start_in_thread(current_app._get_current_object(), job.id)

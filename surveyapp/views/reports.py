@@ -138,7 +138,7 @@ def _plugin_sections(campaign: Campaign, node: OrgUnit) -> list:
 
 
 def _charts(board: Dashboard, history: list) -> dict[str, Markup]:
-    hidden = _("suppressed (n < %(k)s)", k=board.k)
+    hidden = _("hidden")
     rows = board.children[:CHART_ROWS]
     made = {"gauge": charts.gauge(_("Participation"), board.total.rate,
                                   _("%(n)s of %(expected)s expected", n=board.total.n,
@@ -149,16 +149,16 @@ def _charts(board: Dashboard, history: list) -> dict[str, Markup]:
     if board.measures.primary is not None:
         made["mean"] = charts.bar_chart(
             _("Mean score by unit or school"),
-            [(r.label, None if r.hidden else r.agg.mean, hidden) for r in rows])
+            [(r.label, None if r.hidden else r.agg.mean, r.mark or hidden) for r in rows])
         made["trend"] = charts.line_chart(
             _("Mean score by campaign"),
-            [(c.name, None if agg.n < board.k else agg.mean) for c, agg in history])
+            [(c.name, None if gone else agg.mean) for c, agg, gone in history])
     groups = _result_groups(board)
     if groups:
         kind, keys, legend = groups
         made["bands"] = charts.stacked_bar(
             _("Results by unit or school"), legend,
-            [(r.label, None if r.hidden else [getattr(r.agg, kind).get(key, 0) for key in keys], hidden)
+            [(r.label, None if r.hidden else [getattr(r.agg, kind).get(key, 0) for key in keys], r.mark or hidden)
              for r in rows])
     return made
 

@@ -39,6 +39,9 @@ def test_department_admin_downloads_the_campaign_workbook(live_server, context_f
     assert_accessible(page, "the export page")
     page.get_by_label("Include the anonymised raw data sheet").check()
     navigate(page, page.get_by_role("button", name="Build the workbook"))
+    # a city-wide raw sheet of a student survey is refused, with the reason on the form
+    assert page.get_by_role("alert").filter(has_text="given only to a school").count() == 1
+    navigate(page, page.get_by_role("button", name="Build the workbook"))
     download_link = page.get_by_role("link", name="Download")
     download_link.wait_for(timeout=60_000)  # the status page refreshes itself until the job is done
     shot(page, "journey5-02-ready")
@@ -51,7 +54,5 @@ def test_department_admin_downloads_the_campaign_workbook(live_server, context_f
     assert len(book.sheetnames) >= 4
     cover = book.worksheets[0]
     assert name in [cell.value for row in cover.iter_rows() for cell in row], "campaign name not on the cover"
-    raw = [sheet for sheet in book.worksheets if sheet.title.startswith("Raw data")]
-    assert raw, book.sheetnames
-    data_rows = sum(sheet.max_row - 1 for sheet in raw)  # below each sheet's header row
-    assert data_rows == responses
+    assert not [sheet for sheet in book.worksheets if sheet.title.startswith("Raw data")], book.sheetnames
+    assert responses > 0

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from surveyapp.export import Column, SheetSpec
+from surveyapp import privacy
+from surveyapp.campaigns import schools_in
+from surveyapp.export import Column, SheetSpec, hidden_value
 from surveyapp.hookspecs import hookimpl
 from surveyapp.modules import AssessmentModule
-from surveyapp.reports import band_counts
 
 HERE = Path(__file__).parent
 MODULE = AssessmentModule(id="wellbeing", name={"vi": "Sức khoẻ tinh thần lớp học", "en": "Class wellbeing"},
@@ -29,10 +30,23 @@ def register_scoring_methods():
     return {"wellbeing.double_max": lambda values, params: 2.0 * max(values)}
 
 
+BANDS = ("low", "fine")
+
+
 @hookimpl
 def export_sheets(campaign, org, options):
+    """Responses per band, school by school: the core's privacy layer hands the figures over with
+    the campaign's hidden schools already hidden, so this module needs no suppression of its own."""
     if campaign.module != MODULE.id:
         return []
-    counts = band_counts(campaign.id).get(campaign.id, {})
-    rows = [[band, n] for band, n in sorted(counts.items())]
-    return [SheetSpec("Wellbeing bands", [Column("Band"), Column("Responses", "int")], rows, order=50)]
+    per_school = privacy.band_counts(campaign, org, by="school")
+    rows = []
+    for school in schools_in(campaign):
+        figure = per_school.get(school.id)
+        if figure is None or not school.path.startswith(org.path):
+            continue
+        bands = [hidden_value(figure.reason) if figure.hidden else figure.value.get(b, 0) for b in BANDS]
+        rows.append([school.code, school.name, figure.n, *bands])
+    columns = [Column("School code"), Column("School", width=30), Column("Responses", "int")]
+    columns += [Column(band, "int") for band in BANDS]
+    return [SheetSpec("Wellbeing bands", columns, rows, order=50)]

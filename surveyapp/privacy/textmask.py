@@ -1,4 +1,6 @@
-"""Free text shown to a school: phone numbers and e-mails masked, likely personal names flagged."""
+"""Free text shown to a school: phone numbers and e-mails masked, likely personal names flagged.
+
+The one masking every output uses (the core comments sheet and every module's free-text section)."""
 from __future__ import annotations
 
 import re

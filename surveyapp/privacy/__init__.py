@@ -1,0 +1,21 @@
+"""Disclosure control in one place: every published figure, on screen and in files, passes here.
+
+- :func:`release_for` — the campaign's hidden-cell set, decided once over every
+  breakdown published together (units at every depth, schools, school levels,
+  grades, classes) and cached for the request or export;
+- :mod:`.figures` — grouped figures for modules, already suppressed;
+- :func:`mask` — the masking of free text (phones, e-mails, likely names);
+- :mod:`.audit` — the exact rank test that no hidden figure can be worked out.
+"""
+from __future__ import annotations
+
+from .figures import Figure, band_counts, counts, distributions, score_means, single
+from .labels import reason_text, rule_text
+from .release import Release, init_app, one_release, release_for
+from .suppress import COMPLEMENTARY, SMALL, protect_counts
+from .texts import free_text_allowed, free_texts, text_threshold
+from .textmask import CheckedText, likely_names, mask
+
+__all__ = ["COMPLEMENTARY", "SMALL", "CheckedText", "Figure", "Release", "band_counts", "counts", "distributions",
+           "free_text_allowed", "free_texts", "init_app", "likely_names", "mask", "one_release", "protect_counts", "reason_text", "release_for",
+           "rule_text", "score_means", "single", "text_threshold"]
