@@ -23,8 +23,8 @@ REPORT_ROLES = (ADMIN, VIEWER, AUDITOR)
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    from .sessions import load
+    return load(user_id)
 
 
 def roots(user, roles: Iterable[str]) -> list[OrgUnit]:

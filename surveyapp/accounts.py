@@ -1,20 +1,69 @@
-"""User accounts."""
+"""User accounts and every change of authority over them.
+
+The rules live in ``surveyapp.authority``; this module applies a change only after the
+policy allows it, audits it, and ends the account's sessions where it loses rights.
+"""
 from __future__ import annotations
 
+from . import audit, authority, passwords, sessions
 from .extensions import db
-from .models import ROLES, OrgUnit, RoleAssignment, User
+from .models import ROLES, OrgUnit, RoleAssignment, User, utcnow
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = passwords.MIN_PASSWORD
 
 
-def create_user(username: str, password: str, role: str, org: OrgUnit, full_name: str = "") -> User:
+def create_user(username: str, password: str, role: str, org: OrgUnit, full_name: str = "",
+                actor=authority.SYSTEM, email: str | None = None) -> User:
+    """A new account with one role; ``actor`` must be allowed to grant it."""
     if role not in ROLES:
         raise ValueError(f"unknown role '{role}' (one of {', '.join(ROLES)})")
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
-    user = User(username=username.strip().lower(), full_name=full_name or "")
-    user.set_password(password)
-    user.roles.append(RoleAssignment(role=role, org=org))
+    if password is not None and (refused := passwords.problem(password, username)):
+        raise ValueError(refused)
+    user = User(username=username.strip().lower(), full_name=full_name or "", email=email or None)
+    authority.check_grant(actor, user, role, org)
+    if password is None:
+        user.password_hash = "!"  # no password yet: set through a one-time setup link
+    else:
+        user.set_password(password)
+    user.roles.append(RoleAssignment(role=role, org=org, granted_by_id=actor.id, granted_at=utcnow()))
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def grant_role(actor, user: User, role: str, org: OrgUnit) -> RoleAssignment | None:
+    """Add ``role`` at ``org``; None when the account already holds it."""
+    authority.check_grant(actor, user, role, org)
+    if any(a.role == role and a.org_id == org.id for a in user.roles):
+        return None
+    assignment = RoleAssignment(role=role, org=org, granted_by_id=actor.id, granted_at=utcnow())
+    user.roles.append(assignment)
+    audit.record("user.role_add", user, org_id=org.id, role=role, case_records=role in authority.CASE_ROLES)
+    return assignment
+
+
+def revoke_role(actor, assignment: RoleAssignment) -> None:
+    authority.check_revoke(actor, assignment)
+    user = assignment.user
+    audit.record("user.role_remove", user, org_id=assignment.org_id, role=assignment.role)
+    user.roles.remove(assignment)
+    db.session.delete(assignment)
+    sessions.end_all(user)  # rights shrink now, not at the next sign-in
+
+
+def set_active(actor, user: User, active: bool) -> None:
+    authority.check_account_action(actor, user, "activate" if active else "deactivate")
+    user.active = active
+    if not active:
+        sessions.end_all(user)
+    audit.record("user.activate" if active else "user.deactivate", user)
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password (already checked by the policy) and end every other session."""
+    refused = passwords.problem(password, user.username)
+    if refused:
+        raise ValueError(refused)
+    user.set_password(password)
+    sessions.end_all(user)
+    audit.record("user.password", user, user_id=user.id)

@@ -50,7 +50,7 @@ def test_a_token_from_another_session_is_refused(app, world):
     stolen = csrf_token(attacker)
     login(victim, "dept_admin")
     forged = victim.post("/admin/users", data={"csrf_token": stolen, "user-username": "mallory",
-                                               "user-password": "x" * 12, "user-role": "admin",
+                                               "user-password": "new-admin-phrase", "user-role": "admin",
                                                "user-org": str(world.dept.id)})
     assert forged.status_code == 400
     genuine = victim.post("/s", data={"csrf_token": csrf_token(victim), "code": "ACDEFH"})

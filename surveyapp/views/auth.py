@@ -5,13 +5,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import _
-from flask_login import login_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import audit, ratelimit
+from .. import audit, ratelimit, sessions
 from ..access import public
 from ..extensions import db
 from ..models import User
@@ -52,7 +52,7 @@ def login():
             return render_template("auth/login.html", form=form), 429
         user = db.session.execute(select(User).filter_by(username=username)).scalar_one_or_none()
         if user and user.active and user.check_password(form.password.data):
-            login_user(user, remember=form.remember.data)
+            sessions.sign_in(user, remember=form.remember.data)
             ratelimit.reset(f"login:{username}")
             audit.record("login", user, user_id=user.id)
             db.session.commit()
@@ -69,7 +69,7 @@ def _failures_key() -> str:
 @bp.route("/logout", methods=["POST"])
 @public  # signing out needs no rights (the CSRF token still guards it)
 def logout():
-    logout_user()
+    sessions.sign_out(current_user)
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
