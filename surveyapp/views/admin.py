@@ -160,12 +160,7 @@ def edit_org(unit_id: int):
     ancestors = [u for u in db.session.execute(select(OrgUnit).where(OrgUnit.kind != "school")).scalars()
                  if unit.path.startswith(u.path) and u.id != unit.id]
     form.reviewer.choices = [(0, _("(the parent unit)"))] + [(u.id, u.name) for u in ancestors]
-    if form.validate_on_submit() and form.reviewer.data != (unit.reviewer_id or 0):
-        try:
-            authority.check_reviewer(current_user, unit, db.session.get(OrgUnit, form.reviewer.data or 0))
-        except authority.Refused as refused:
-            form.reviewer.errors.append(refused.reason)
-    if form.validate_on_submit() and not form.reviewer.errors:
+    if form.validate_on_submit() and _reviewer_allowed(form, unit):
         unit.name, unit.enrolment = form.name.data, form.enrolment.data
         unit.levels = ",".join(lvl.strip() for lvl in (form.levels.data or "").split(",") if lvl.strip())
         unit.facility_type = form.facility_type.data or None
@@ -176,6 +171,17 @@ def edit_org(unit_id: int):
         flash(_("Unit saved."), "info")
         return redirect(url_for(".orgs"))
     return render_template("admin/edit_org.html", unit=unit, form=form)
+
+
+def _reviewer_allowed(form: EditUnitForm, unit: OrgUnit) -> bool:
+    if form.reviewer.data == (unit.reviewer_id or 0):
+        return True
+    try:
+        authority.check_reviewer(current_user, unit, db.session.get(OrgUnit, form.reviewer.data or 0))
+    except authority.Refused as refused:
+        form.reviewer.errors.append(refused.reason)
+        return False
+    return True
 
 
 class RoleForm(FlaskForm):
