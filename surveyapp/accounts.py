@@ -5,9 +5,15 @@ policy allows it, audits it, and ends the account's sessions where it loses righ
 """
 from __future__ import annotations
 
-from . import audit, authority, passwords, sessions
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import delete, select
+
+from . import audit, authority, mail, passwords, sessions
 from .extensions import db
-from .models import ROLES, OrgUnit, RoleAssignment, User, utcnow
+from .models import ROLES, AccountToken, OrgUnit, RoleAssignment, User, utcnow
 
 MIN_PASSWORD = passwords.MIN_PASSWORD
 
@@ -67,3 +73,53 @@ def set_password(user: User, password: str) -> None:
     user.set_password(password)
     sessions.end_all(user)
     audit.record("user.password", user, user_id=user.id)
+
+
+# --- one-time links: first password (setup) and forgotten password (reset) ----------
+
+LINK_LIFETIME = {"setup": dt.timedelta(days=14), "reset": dt.timedelta(hours=1)}
+
+
+def issue_link(user: User, purpose: str, actor=None) -> str:
+    """A one-time token for ``/account/link/<token>``; earlier unused links of the account end.
+
+    ``actor`` (an admin issuing a setup link for someone else) must be allowed by the policy;
+    None when the account holder asked for it (a reset by e-mail)."""
+    if actor is not None:
+        authority.check_account_action(actor, user, "setup_link")
+    db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None)))
+    token = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_digest(token),
+                                expires_at=utcnow() + LINK_LIFETIME[purpose]))
+    audit.record(f"user.{purpose}_link", user, user_id=getattr(actor, "id", None) or user.id)
+    return token
+
+
+def link_account(token: str) -> AccountToken | None:
+    """The unused, unexpired link for ``token``; None otherwise."""
+    row = db.session.execute(select(AccountToken).where(AccountToken.token_hash == _digest(token))
+                             ).scalar_one_or_none()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def use_link(row: AccountToken, password: str) -> User:
+    user = db.session.get(User, row.user_id)
+    set_password(user, password)
+    row.used_at = utcnow()
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def send_account_mail(user: User, subject: str, body: str) -> str:
+    """The one way account mail leaves (reset links, setup links): a single place to route
+    it through the notification outbox later."""
+    from flask import current_app
+    settings = mail.MailSettings.from_config(current_app.config)
+    message = mail.build_message(settings, to_address=user.email, to_name=user.full_name or "",
+                                 subject=subject, body=body)
+    return mail.send(settings, message)

@@ -9,8 +9,8 @@ from ..access import has_role
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, campaigns, exports, main, reports, respond
-    for module in (auth, main, admin, campaigns, respond, reports, exports):
+    from . import account, admin, auth, campaigns, exports, main, reports, respond
+    for module in (auth, account, main, admin, campaigns, respond, reports, exports):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)

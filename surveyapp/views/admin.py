@@ -206,6 +206,11 @@ def edit_user(user_id: int):
             accounts.revoke_role(current_user, _assignment_of(user))
         elif action in ("activate", "deactivate") and FlaskForm().validate_on_submit():
             accounts.set_active(current_user, user, action == "activate")
+        elif action == "setup_link" and FlaskForm().validate_on_submit():
+            token = accounts.issue_link(user, "setup", actor=current_user)
+            db.session.commit()
+            return render_template("admin/setup_link.html", user=user,
+                                   link=url_for("account.link", token=token, _external=True))
     except authority.Refused as refused:
         db.session.rollback()
         flash(refused.reason, "error")
