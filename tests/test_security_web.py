@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import PASSWORD, csrf_token, login, make_app
+from surveyapp import sessions
 from surveyapp import create_app
 from surveyapp.campaigns import create_campaign, set_status
 from surveyapp.config import ConfigError
@@ -153,7 +154,7 @@ def _remembered_login(client):
 
 def test_cookies_are_httponly_and_samesite(app, world, client):
     response = _remembered_login(client)
-    for name in ("session", "remember_token"):
+    for name in ("session", sessions.COOKIE):
         flags = _cookie_flags(response, name)
         assert "httponly" in flags and "samesite=lax" in flags, flags
         assert "secure" not in flags.replace("samesite", "")  # plain http in development
@@ -167,7 +168,7 @@ def test_cookies_are_secure_behind_https(tmp_path, postgres_url, monkeypatch):
         World()
         client = app.test_client()
         response = _remembered_login(client)
-        for name in ("session", "remember_token"):
+        for name in ("session", sessions.COOKIE):
             flags = _cookie_flags(response, name)
             assert "; secure" in flags and "httponly" in flags and "samesite=lax" in flags, flags
         assert "max-age" in client.get("/").headers.get("Strict-Transport-Security", "")
