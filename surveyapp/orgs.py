@@ -70,7 +70,13 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:
+    import zipfile
+
     from openpyxl import load_workbook
+
+    from .uploads import check_archive
+    with zipfile.ZipFile(path) as archive:
+        check_archive(archive)  # a workbook that unpacks to gigabytes is refused before parsing
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
