@@ -43,3 +43,12 @@ class RecoveryCode(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
     code_hash = db.Column(db.String(64), nullable=False)
     used = db.Column(db.Boolean, nullable=False, default=False)
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins of one account from one client address (keyed hash of both)."""
+
+    __tablename__ = "login_throttle"
+    key = db.Column(db.String(64), primary_key=True)
+    failures = db.Column(db.Integer, nullable=False, default=0)
+    next_at = db.Column(db.DateTime, nullable=False)  # no attempt before this time

@@ -334,4 +334,4 @@ class RateCounter(db.Model):
     count = db.Column(db.Integer, nullable=False, default=0)
 
 
-from .account_models import AccountToken, RecoveryCode, RememberToken  # noqa: E402,F401  (tables of accounts)
+from .account_models import AccountToken, LoginThrottle, RecoveryCode, RememberToken  # noqa: E402,F401

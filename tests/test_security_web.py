@@ -67,16 +67,42 @@ def _try_login(client, username: str, password: str, address: str):
                        environ_base={"REMOTE_ADDR": address})
 
 
-def test_password_guessing_is_limited_per_account_whatever_the_address(app, world):
+def test_password_guessing_slows_the_guesser_not_the_owner(app, world):
+    """Failures are counted per (account, client address): after three free tries the
+    guesser waits 2, 4, 8 ... seconds; the owner at another address signs in at once."""
+    from surveyapp import signin
     attacker = app.test_client()
-    for attempt in range(10):
-        assert _try_login(attacker, "school_admin", f"wrong-{attempt}", f"198.51.100.{attempt}").status_code == 200
-    blocked = _try_login(app.test_client(), "school_admin", PASSWORD, "203.0.113.9")
-    assert blocked.status_code == 429
-    assert "Too many sign-in attempts for this account" in blocked.get_data(as_text=True)
-    # a colleague behind the same school address is not locked out
-    colleague = _try_login(app.test_client(), "counsellor", PASSWORD, "198.51.100.1")
-    assert colleague.status_code == 302
+    for attempt in range(4):
+        assert _try_login(attacker, "school_admin", f"wrong-{attempt}", "198.51.100.7").status_code == 200
+    with app.test_request_context():
+        assert signin.wait_seconds("school_admin", "198.51.100.7") > 0
+        for _ in range(4):
+            signin.failed("school_admin", "198.51.100.7")  # four more failures: a 32-second wait
+        assert 16 < signin.wait_seconds("school_admin", "198.51.100.7") <= 32
+    blocked = _try_login(attacker, "school_admin", PASSWORD, "198.51.100.7")
+    assert blocked.status_code == 429, "even the right password waits on the guessing client"
+    assert "Try again in" in blocked.get_data(as_text=True)
+    assert _try_login(app.test_client(), "school_admin", PASSWORD, "203.0.113.9").status_code == 302
+    colleague = _try_login(app.test_client(), "counsellor", PASSWORD, "198.51.100.7")
+    assert colleague.status_code == 302, "other accounts behind the same address are not slowed"
+
+
+def test_delays_grow_and_are_capped():
+    from surveyapp.signin import MAX_DELAY, delay_after
+    delays = [delay_after(n).total_seconds() for n in range(1, 16)]
+    assert delays[:3] == [0, 0, 0] and delays[3:6] == [2, 4, 8]
+    assert all(a <= b for a, b in zip(delays, delays[1:])) and delays[-1] == MAX_DELAY.total_seconds()
+
+
+def test_unknown_accounts_are_checked_against_a_password_hash_too(app, world, monkeypatch):
+    """The same hashing work for an unknown name as for a known one (no timing oracle)."""
+    from surveyapp import signin
+    from werkzeug import security
+    calls = []
+    original = security.check_password_hash
+    monkeypatch.setattr(signin, "check_password_hash", lambda h, p: calls.append(h) or original(h, p))
+    assert _try_login(app.test_client(), "nobody-here", "whatever-pass", "198.51.100.9").status_code == 200
+    assert len(calls) == 1 and calls[0].startswith("pbkdf2:sha256:1000")
 
 
 def test_attempt_window_starts_at_the_first_attempt_and_then_expires(app, monkeypatch):

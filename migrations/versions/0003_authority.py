@@ -53,9 +53,16 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_code'))
     )
     op.create_index(op.f('ix_recovery_code_user_id'), 'recovery_code', ['user_id'], unique=False)
+    op.create_table('login_throttle',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('next_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttle'))
+    )
 
 
 def downgrade():
+    op.drop_table('login_throttle')
     op.drop_index(op.f('ix_recovery_code_user_id'), table_name='recovery_code')
     op.drop_table('recovery_code')
     op.drop_index(op.f('ix_account_token_user_id'), table_name='account_token')

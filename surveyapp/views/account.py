@@ -2,7 +2,7 @@
 set a first password from a one-time setup link, enrol two-factor sign-in."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -10,7 +10,9 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from .. import accounts, ratelimit, sessions
+from markupsafe import Markup
+
+from .. import accounts, audit, ratelimit, sessions, signin
 from ..access import public
 from ..extensions import db
 from ..mail import MailError
@@ -118,3 +120,45 @@ def link(token: str):
         return redirect(url_for("auth.login"))
     return render_template("account/form.html", form=form, title=_("Set a password for %(user)s", user=user.username),
                            fields=(form.password, form.confirm), button=_("Set password"))
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(validators=[DataRequired(), Length(max=12)])
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    user = current_user._get_current_object()
+    if user.totp_secret:
+        return render_template("account/two_factor.html", enrolled=True)
+    secret = session.get("totp_pending") or signin.new_secret()
+    session["totp_pending"] = secret
+    form = EnrolForm()
+    form.code.label.text = _("The 6-digit code your app shows now")
+    if form.validate_on_submit():
+        if signin.code_matches(secret, form.code.data):
+            codes = signin.enrol(user, secret)
+            session.pop("totp_pending", None)
+            sessions.end_all(user)  # sessions opened with the password alone end
+            sessions.sign_in(user)
+            audit.record("user.two_factor", user, user_id=user.id)
+            db.session.commit()
+            return render_template("account/recovery_codes.html", codes=codes)
+        form.code.errors.append(_("That code is not valid. Check the time on your phone and try again."))
+    uri = signin.provisioning_uri(user, secret)
+    return render_template("account/two_factor.html", enrolled=False, form=form, secret=secret,
+                           qr=Markup(signin.qr_svg(uri)), required=signin.required(user))
+
+
+# Pages a signed-in account that must enrol a second factor may still open.
+ENROL_ALLOWED = {"account.two_factor", "auth.logout", "auth.set_language", "static"}
+
+
+@bp.before_app_request
+def _require_second_factor():
+    if request.endpoint in ENROL_ALLOWED or not current_user.is_authenticated or current_user.totp_secret:
+        return None
+    if signin.required(current_user):
+        return redirect(url_for("account.two_factor"))
+    return None
