@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 
 from sqlalchemy import delete, select
@@ -123,3 +124,29 @@ def send_account_mail(user: User, subject: str, body: str) -> str:
     message = mail.build_message(settings, to_address=user.email, to_name=user.full_name or "",
                                  subject=subject, body=body)
     return mail.send(settings, message)
+
+
+# --- bulk provisioning: one school-admin account per school --------------------------
+
+
+def provisioning_username(school: OrgUnit) -> str:
+    return "admin." + re.sub(r"[^a-z0-9_.-]", "-", school.code.lower())
+
+
+def provision_school_admins(actor, schools: list[OrgUnit]) -> list[tuple[OrgUnit, User, str]]:
+    """For each school without an admin account, a new one with a one-time setup link.
+
+    Returns (school, account, token); schools that already have an admin are skipped, so
+    running it again after an import only provisions the new schools."""
+    made = []
+    for school in schools:
+        has_admin = db.session.execute(select(RoleAssignment.id).where(
+            RoleAssignment.org_id == school.id, RoleAssignment.role == "admin")).first()
+        username = provisioning_username(school)
+        if has_admin or db.session.execute(select(User.id).filter_by(username=username)).first():
+            continue
+        user = create_user(username, None, "admin", school, full_name=school.name, actor=actor,
+                           email=(school.contact or {}).get("email"))
+        audit.record("user.create", user, org_id=school.id, role="admin", provisioned=True)
+        made.append((school, user, issue_link(user, "setup", actor=actor)))
+    return made

@@ -17,7 +17,7 @@ from .. import accounts, audit, authority
 from ..access import ADMIN, in_scope, require_role, units_in_scope
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, OrgUnit, RoleAssignment, User
-from ..orgs import ImportError_, add_unit, import_rows, read_rows
+from ..orgs import ImportError_, add_unit, import_rows, read_rows, subtree
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -234,3 +234,46 @@ def _assignment_of(user: User) -> RoleAssignment:
     if assignment is None or assignment.user_id != user.id or not in_scope(current_user, assignment.org, ADMIN):
         abort(404)
     return assignment
+
+
+@bp.route("/provision", methods=["GET", "POST"])
+@require_role(ADMIN)
+def provision():
+    """One school-admin account per school of a unit, each with a one-time setup link:
+    printed as letters grouped by ward, or e-mailed where the organisation file gave an address."""
+    units = [u for u in units_in_scope(current_user, ADMIN) if u.kind != "school"]
+    if request.method == "GET" or not FlaskForm().validate_on_submit():
+        return render_template("admin/provision.html", units=units, plain=FlaskForm())
+    unit = _unit_in_scope(request.form.get("unit", type=int) or 0)
+    schools = [s for s in subtree(unit, kind="school")]
+    try:
+        made = accounts.provision_school_admins(current_user, schools)
+    except authority.Refused as refused:
+        db.session.rollback()
+        flash(refused.reason, "error")
+        return redirect(url_for(".provision"))
+    db.session.commit()
+    by_email = request.form.get("delivery") == "email"
+    letters, sent = [], []
+    for school, user, token in made:
+        link = url_for("account.link", token=token, _external=True)
+        if by_email and user.email and _mail_setup_link(user, school, link):
+            sent.append(user)
+        else:
+            letters.append((school, user, link))
+    wards: dict = {}
+    for school, user, link in letters:
+        wards.setdefault(school.parent, []).append((school, user, link))
+    return render_template("admin/provision_letters.html", wards=wards, sent=sent, unit=unit)
+
+
+def _mail_setup_link(user: User, school: OrgUnit, link: str) -> bool:
+    from ..mail import MailError
+    body = _("An account was created for the administration of %(school)s: %(user)s.\n\nOpen this link to set "
+             "its password (it works once, for 14 days):\n%(link)s", school=school.name, user=user.username,
+             link=link)
+    try:
+        accounts.send_account_mail(user, _("Your school administration account"), body)
+    except MailError:
+        return False
+    return True
