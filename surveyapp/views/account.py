@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
@@ -114,7 +114,7 @@ def link(token: str):
     form = NewPasswordForm().labelled()
     if form.validate_on_submit() and _policy_ok(form, user.username):
         accounts.use_link(row, form.password.data)
-        sessions.sign_out(current_user)
+        logout_user()  # whoever was signed in on this browser; the link's account starts afresh
         db.session.commit()
         flash(_("Your password is set. Sign in with it."), "info")
         return redirect(url_for("auth.login"))
