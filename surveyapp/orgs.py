@@ -202,6 +202,8 @@ def _apply(rows: list[dict[str, str]]) -> ImportReport:
             units[unit.code] = unit
             report.created.append(unit.code)
             continue
+        if values["enrolment"] is None:  # a blank cell keeps the number on record (as contacts do)
+            values["enrolment"] = unit.enrolment
         changed = any(getattr(unit, k) != v for k, v in values.items()) or (contact and unit.contact != contact)
         for key, value in values.items():
             setattr(unit, key, value)

@@ -106,3 +106,19 @@ def test_a_school_admin_provisions_nothing_outside_its_school(app, world, client
     answer = post(client, "/admin/provision", {"unit": str(world.ward.id), "delivery": "letters"})
     assert answer.status_code == 404
     assert db.session.execute(select(User).filter_by(username="admin.c3")).first() is None
+
+
+def test_the_provision_command_prints_links_and_writes_letters(app, world, run_cli, tmp_path):
+    add_unit(code="C4", name="THCS C4", kind="school", parent=world.ward2, levels=["thcs"])
+    db.session.commit()
+    letters = tmp_path / "letters.html"
+    result = run_cli(["provision-admins", "SGD", "--base-url", "https://khaosat.example.vn",
+                      "--letters", str(letters)])
+    assert result.exit_code == 0, result.output
+    [line] = [l for l in result.output.splitlines() if l.startswith("C4\t")]
+    code, username, _email, link = line.split("\t")
+    assert username == "admin.c4" and link.startswith("https://khaosat.example.vn/account/link/")
+    page = letters.read_text(encoding="utf-8")
+    assert link in page and "Phường Hai" in page
+    again = run_cli(["provision-admins", "SGD", "--base-url", "https://khaosat.example.vn"])
+    assert "C4\t" not in again.output

@@ -247,3 +247,10 @@ def test_the_reparenting_import_is_refused_and_the_tree_kept(client, world):
     db.session.expire_all()
     school = db.session.get(OrgUnit, world.school_a.id)
     assert school.kind == "school" and school.parent_id == world.ward.id
+
+
+def test_a_reimport_with_a_blank_enrolment_keeps_the_number(world):
+    world.school_a.enrolment = 640
+    db.session.commit()
+    import_rows(_rows("A,THCS A,school,P01,thcs,"), actor=world.users["school_admin"])
+    assert world.school_a.enrolment == 640
