@@ -97,7 +97,8 @@ class User(UserMixin, db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # Raised to end every session and remember-me cookie of the account (surveyapp.sessions).
     session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
-    totp_secret = db.Column(db.String(64))  # set once a TOTP app is enrolled (surveyapp.twofactor)
+    totp_secret = db.Column(db.String(64))  # set once a TOTP app is enrolled (surveyapp.signin)
+    totp_last_step = db.Column(db.Integer)  # the last 30-second step used: a code works once
     roles = db.relationship("RoleAssignment", back_populates="user", cascade="all, delete-orphan",
                             foreign_keys="RoleAssignment.user_id")
 

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from functools import lru_cache
 
 import pyotp
@@ -111,8 +112,20 @@ def qr_svg(uri: str) -> str:
 
 
 def code_matches(secret: str, code: str) -> bool:
+    return _matching_step(secret, code) is not None
+
+
+def _matching_step(secret: str, code: str) -> int | None:
+    """The 30-second step (this one, or one either side for clock drift) whose code this is."""
     code = "".join(ch for ch in code if ch.isdigit())
-    return len(code) == 6 and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if len(code) != 6:
+        return None
+    totp, now = pyotp.TOTP(secret), time.time()
+    for offset in (0, -1, 1):
+        at = now + offset * totp.interval
+        if hmac.compare_digest(totp.at(at), code):
+            return int(at // totp.interval)
+    return None
 
 
 def enrol(user: User, secret: str) -> list[str]:
@@ -126,7 +139,9 @@ def enrol(user: User, secret: str) -> list[str]:
 
 def second_factor_ok(user: User, code: str) -> bool:
     """A current TOTP code, or an unused recovery code (then spent)."""
-    if user.totp_secret and code_matches(user.totp_secret, code):
+    step = _matching_step(user.totp_secret, code) if user.totp_secret else None
+    if step is not None and step > (user.totp_last_step or -1):
+        user.totp_last_step = step  # a code seen once (say, over a shoulder) does not work again
         return True
     digest = _digest(code.strip().lower())
     row = db.session.execute(select(RecoveryCode).where(RecoveryCode.user_id == user.id,

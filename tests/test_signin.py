@@ -83,3 +83,15 @@ def test_the_code_step_cannot_be_skipped(app, world, client):
         answer = client.get(url)
         assert answer.status_code == 302 and "/login" in answer.headers["Location"], url
     assert "(counsellor)" not in client.get("/").get_data(as_text=True), "the menu shows no signed-in user"
+
+
+def test_a_code_works_once(app, world, client):
+    _password_step(client, "counsellor")
+    secret, _codes = _enrol(client)
+    post(client, "/logout")
+    code = pyotp.TOTP(secret).now()
+    _password_step(client, "counsellor")
+    assert post(client, "/login/code", {"code": code}).status_code == 302
+    other = client.application.test_client()
+    _password_step(other, "counsellor")
+    assert post(other, "/login/code", {"code": code}).status_code == 200, "the same code replayed is refused"

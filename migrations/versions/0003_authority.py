@@ -16,6 +16,7 @@ def upgrade():
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
     with op.batch_alter_table('role_assignment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('granted_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('granted_at', sa.DateTime(), nullable=True))
@@ -74,5 +75,6 @@ def downgrade():
         batch_op.drop_column('granted_at')
         batch_op.drop_column('granted_by_id')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_secret')
         batch_op.drop_column('session_version')
