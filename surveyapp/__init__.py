@@ -21,6 +21,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = ()) -> Flask:
     """Build the app: config, plugins, questionnaires, extensions, blueprints."""
     app = Flask(__name__, instance_relative_config=True)
+    from . import web_ints
+    web_ints.init_app(app)  # before any blueprint builds its URL rules
     app.config.from_mapping(load_config(app.instance_path, test_config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("PROXY_HOPS"):  # trust X-Forwarded-For only from the configured proxies
@@ -35,6 +37,8 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
     _init_database(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    from . import sessions
+    sessions.init_app(app)
     csrf.init_app(app)
     from . import privacy
     privacy.init_app(app)

@@ -17,14 +17,16 @@ from .extensions import db, login_manager
 from .models import OrgUnit, User
 
 ADMIN, COUNSELLOR, VIEWER, AUDITOR = "admin", "counsellor", "viewer", "auditor"
+# Told when an urgent alert below goes unacknowledged (notifications); opens no records.
+SAFEGUARDING = "safeguarding"
 # Roles that may read aggregate reports of a unit.
 REPORT_ROLES = (ADMIN, VIEWER, AUDITOR)
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    from .sessions import load
+    return load(user_id)
 
 
 def roots(user, roles: Iterable[str]) -> list[OrgUnit]:

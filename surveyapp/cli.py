@@ -173,6 +173,39 @@ def create_user_command(username, role, org_code, name, email, password):
     click.echo(f"created {username.lower()} ({role} at {org.name})")
 
 
+@cli.command("provision-admins")
+@click.argument("org_code")
+@click.option("--base-url", required=True, help="the site's address, for the setup links (https://...)")
+@click.option("--letters", type=click.Path(dir_okay=False, writable=True), help="write printable letters (HTML)")
+@with_appcontext
+def provision_admins_command(org_code, base_url, letters):
+    """One school-admin account per school under ORG_CODE that has none, with a one-time setup link."""
+    from flask import current_app, render_template, url_for
+
+    from . import authority
+    from .accounts import provision_school_admins
+    from .extensions import db
+    from .models import OrgUnit
+    from .orgs import subtree
+    unit = db.session.execute(select(OrgUnit).filter_by(code=org_code)).scalar_one_or_none()
+    if unit is None:
+        raise click.ClickException(f"no organisation unit with code '{org_code}'")
+    with current_app.test_request_context(base_url=base_url):
+        made = provision_school_admins(authority.SYSTEM, subtree(unit, kind="school"))
+        db.session.commit()
+        root = base_url.rstrip("/")
+        rows = [(school, user, root + url_for("account.link", token=token)) for school, user, token in made]
+        if letters:
+            wards: dict = {}
+            for row in rows:
+                wards.setdefault(row[0].parent, []).append(row)
+            Path(letters).write_text(render_template("admin/provision_letters.html", wards=wards, sent=[],
+                                                     unit=unit), encoding="utf-8")
+    for school, user, link in rows:
+        click.echo(f"{school.code}\t{user.username}\t{user.email or ''}\t{link}")
+    click.echo(f"{len(rows)} accounts created", err=True)
+
+
 @cli.command("import-orgs")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext

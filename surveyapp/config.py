@@ -43,6 +43,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PROXY_HOPS": int(_env("PROXY_HOPS", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "HELPLINE": "111",
+        # Counsellors, auditors and department admins must enrol a TOTP app (surveyapp.signin).
+        "TWO_FACTOR_REQUIRED": _env("TWO_FACTOR_REQUIRED", "1") == "1",
+        # Remember-me cookies last at most this many days; case-record roles time out when idle.
+        "REMEMBER_DAYS": int(_env("REMEMBER_DAYS", "30")),
+        "IDLE_MINUTES": int(_env("IDLE_MINUTES", "15")),
         # Build exports in a thread of the web process (one server), or leave them queued
         # for `surveyapp export-worker` (several app servers; see README "Deployment").
         "EXPORT_IN_THREAD": _env("EXPORT_IN_THREAD", "1") == "1",

@@ -95,7 +95,12 @@ class User(UserMixin, db.Model):
     locale = db.Column(db.String(5))
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-    roles = db.relationship("RoleAssignment", back_populates="user", cascade="all, delete-orphan")
+    # Raised to end every session and remember-me cookie of the account (surveyapp.sessions).
+    session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    totp_secret = db.Column(db.String(64))  # set once a TOTP app is enrolled (surveyapp.signin)
+    totp_last_step = db.Column(db.Integer)  # the last 30-second step used: a code works once
+    roles = db.relationship("RoleAssignment", back_populates="user", cascade="all, delete-orphan",
+                            foreign_keys="RoleAssignment.user_id")
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
@@ -108,6 +113,9 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
 
+    def get_id(self) -> str:  # Flask-Login: the session version ends old sessions (surveyapp.sessions)
+        return f"{self.id}:{self.session_version or 0}"
+
 
 class RoleAssignment(db.Model):
     """A role held over an organisation unit and its whole subtree."""
@@ -118,7 +126,10 @@ class RoleAssignment(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
     role = db.Column(db.String(20), nullable=False)
     org_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False)
-    user = db.relationship("User", back_populates="roles")
+    granted_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
+    granted_at = db.Column(db.DateTime, default=utcnow)
+    user = db.relationship("User", back_populates="roles", foreign_keys=[user_id])
+    granted_by = db.relationship("User", foreign_keys=[granted_by_id])
     org = db.relationship("OrgUnit")
 
 
@@ -333,3 +344,6 @@ class RateCounter(db.Model):
     key = db.Column(db.String(64), primary_key=True)
     window = db.Column(db.Integer, nullable=False)  # start of the key's window, in minutes since 1970
     count = db.Column(db.Integer, nullable=False, default=0)
+
+
+from .account_models import AccountToken, LoginThrottle, RecoveryCode, RememberToken  # noqa: E402,F401

@@ -70,7 +70,13 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:
+    import zipfile
+
     from openpyxl import load_workbook
+
+    from .uploads import check_archive
+    with zipfile.ZipFile(path) as archive:
+        check_archive(archive)  # a workbook that unpacks to gigabytes is refused before parsing
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
@@ -114,8 +120,11 @@ def _check_sizes(where: str, row: dict[str, str]) -> list[str]:
     return problems
 
 
-def import_rows(rows: list[dict[str, str]]) -> ImportReport:
-    """Create or update units by code. Validates everything first; raises ImportError_ on any problem."""
+def import_rows(rows: list[dict[str, str]], actor=None) -> ImportReport:
+    """Create or update units by code. Validates everything first; raises ImportError_ on any problem.
+
+    ``actor``: the signed-in admin (the authority policy limits them to their subtree);
+    None for the operator at the command line, to whom the tree's structural rules apply."""
     existing = {code for (code,) in db.session.execute(select(OrgUnit.code))}
     codes = [r.get("code", "") for r in rows]
     problems = []
@@ -126,6 +135,8 @@ def import_rows(rows: list[dict[str, str]]) -> ImportReport:
         seen.add(code)
         problems += _check_row(number, row, set(codes), existing)
     problems += _cycles(rows)
+    if not problems:
+        problems += _authority_problems(rows, actor)
     if problems:
         raise ImportError_(problems)
     try:
@@ -138,13 +149,30 @@ def import_rows(rows: list[dict[str, str]]) -> ImportReport:
     return report
 
 
-def _cycles(rows: list[dict[str, str]]) -> list[str]:
-    """Parent links after the import (the database's, overridden by the file) must form a tree."""
+def _parents_after(rows: list[dict[str, str]]) -> dict[str, str | None]:
+    """Every code's parent code once the file is applied (the database's, overridden by the file)."""
     parent_of = {code: parent for code, parent in db.session.execute(
         select(OrgUnit.code, OrgUnit.parent_id)).all()}
     codes_by_id = dict(db.session.execute(select(OrgUnit.id, OrgUnit.code)).all())
     parent_of = {code: codes_by_id.get(parent_id) for code, parent_id in parent_of.items()}
     parent_of.update({row["code"]: row.get("parent_code") or None for row in rows if row.get("code")})
+    return parent_of
+
+
+def _authority_problems(rows: list[dict[str, str]], actor) -> list[str]:
+    """The authority policy on every row: structure for everyone, scope for a signed-in admin."""
+    from . import authority
+    units = {u.code: u for u in db.session.execute(select(OrgUnit)).scalars()}
+    changes = [authority.UnitChange(code=row["code"], kind=row["kind"], parent_code=row.get("parent_code") or None,
+                                    reviewer_code=row.get("reviewer_code") or None, unit=units.get(row["code"]))
+               for row in rows]
+    return authority.tree_change_problems(authority.SYSTEM if actor is None else actor, changes, units,
+                                          _parents_after(rows))
+
+
+def _cycles(rows: list[dict[str, str]]) -> list[str]:
+    """Parent links after the import must form a tree."""
+    parent_of = _parents_after(rows)
     problems = []
     for number, row in enumerate(rows, start=2):
         if not row.get("code"):
@@ -174,6 +202,8 @@ def _apply(rows: list[dict[str, str]]) -> ImportReport:
             units[unit.code] = unit
             report.created.append(unit.code)
             continue
+        if values["enrolment"] is None:  # a blank cell keeps the number on record (as contacts do)
+            values["enrolment"] = unit.enrolment
         changed = any(getattr(unit, k) != v for k, v in values.items()) or (contact and unit.contact != contact)
         for key, value in values.items():
             setattr(unit, key, value)
@@ -208,11 +238,11 @@ def _check_acyclic_and_refresh_paths() -> None:
         unit.depth = len(chain) - 1
 
 
-def import_file(path: str | Path) -> ImportReport:
+def import_file(path: str | Path, actor=None) -> ImportReport:
     path = Path(path)
     try:
         rows = read_rows(path)
-        report = import_rows(rows)
+        report = import_rows(rows, actor)
         db.session.commit()
         return report
     except Exception:

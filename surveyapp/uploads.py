@@ -13,6 +13,7 @@ import re
 import secrets
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Optional
@@ -21,6 +22,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 CHUNK = 64 * 1024
+# An office file's parts, unpacked: generous for documents full of photos, far below memory.
+MAX_UNPACKED = 100 * 1024 * 1024
+MAX_PARTS = 5000
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z]{3,4}$")
 
 # (signature at offset 0, kind, stored extension, MIME type)
@@ -94,29 +98,62 @@ def sniff(path: Path) -> tuple[str, str, str]:
         if head.startswith(signature):
             return kind, extension, mime
     if head.startswith(b"PK\x03\x04"):
-        found = _office_package(path)
+        found = _office_package(path)  # raises UploadError for a zip bomb
         if found:
             return found
     raise UploadError(_refusal(head))
 
 
 def _office_package(path: Path) -> Optional[tuple[str, str, str]]:
-    """An OOXML or ODF document: a zip whose declared content type is a known office type."""
+    """An OOXML or ODF document: a zip whose declared content type is a known office type.
+
+    The archive is checked by streaming every part with a cap on the unpacked size and on
+    the number of parts, so a zip bomb costs one chunk of memory, not its unpacked size."""
     try:
         with zipfile.ZipFile(path) as archive:
+            check_archive(archive)
             names = set(archive.namelist())
             if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                declared = _head(archive, "mimetype", 100).decode("ascii", "replace").strip()
                 if declared in _ODF:
                     return "odf", _ODF[declared], declared
             if "[Content_Types].xml" in names:
-                types = archive.read("[Content_Types].xml")[:200_000].decode("utf-8", "replace")
+                types = _head(archive, "[Content_Types].xml", 200_000).decode("utf-8", "replace")
                 for content_type, (extension, mime) in _OOXML.items():
                     if f'ContentType="{content_type}"' in types:
                         return "ooxml", extension, mime
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, EOFError):
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, EOFError, zlib.error):
         return None
     return None
+
+
+def _head(archive: zipfile.ZipFile, name: str, size: int) -> bytes:
+    with archive.open(name) as member:
+        return member.read(size)
+
+
+def _unpacked_limit() -> int:
+    return int(current_app.config.get("UPLOAD_MAX_UNPACKED_BYTES") or MAX_UNPACKED)
+
+
+def check_archive(archive: zipfile.ZipFile, max_unpacked: Optional[int] = None) -> None:
+    """Refuse an archive with too many parts or more than ``max_unpacked`` bytes once unpacked.
+
+    The sizes the archive declares are checked first; then every part is actually
+    decompressed chunk by chunk (declared sizes can lie), stopping at the cap."""
+    limit = max_unpacked or _unpacked_limit()
+    infos = archive.infolist()
+    if len(infos) > MAX_PARTS:
+        raise UploadError(_("the archive has more than %(n)s parts.", n=MAX_PARTS))
+    if sum(info.file_size for info in infos) > limit:
+        raise UploadError(_("its content unpacks to more than %(mb)s MB.", mb=_megabytes(limit)))
+    total = 0
+    for info in infos:
+        with archive.open(info) as member:
+            while chunk := member.read(CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise UploadError(_("its content unpacks to more than %(mb)s MB.", mb=_megabytes(limit)))
 
 
 def _refusal(head: bytes) -> str:

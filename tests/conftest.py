@@ -59,7 +59,10 @@ def make_app(tmp_path, postgres_url=None, **overrides):
               "UPLOAD_FOLDER": str(tmp_path / "uploads"), "EXPORT_FOLDER": str(tmp_path / "exports"),
               "MAIL_FOLDER": str(tmp_path / "mail"),
               "SERVER_NAME": "surveyapp.test",
-              "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}  # fast hashes in tests only
+              "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes in tests only
+              # Tests sign in as counsellors and department admins with a password only;
+              # tests/test_signin.py and the browser journey turn the requirement on.
+              "TWO_FACTOR_REQUIRED": False}
     extra_plugins = overrides.pop("extra_plugins", ())
     config.update(overrides)
     app = create_app(config, extra_plugins=extra_plugins)

@@ -19,7 +19,7 @@ from surveyapp.models import AuditEntry
 def chain(app, world, client):
     """A log written by real requests: a sign-in, a user and a unit created."""
     login(client, "dept_admin")
-    post(client, "/admin/users", {"user-username": "new_viewer", "user-password": "x" * 12,
+    post(client, "/admin/users", {"user-username": "new_viewer", "user-password": "new-viewer-phrase",
                                   "user-role": "viewer", "user-org": str(world.school_a.id)})
     post(client, "/admin/orgs", {"unit-parent": str(world.ward.id), "unit-code": "C9", "unit-name": "THCS C",
                                  "unit-kind": "school", "unit-levels": "thcs"})

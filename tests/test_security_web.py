@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import PASSWORD, csrf_token, login, make_app
+from surveyapp import sessions
 from surveyapp import create_app
 from surveyapp.campaigns import create_campaign, set_status
 from surveyapp.config import ConfigError
@@ -50,7 +51,7 @@ def test_a_token_from_another_session_is_refused(app, world):
     stolen = csrf_token(attacker)
     login(victim, "dept_admin")
     forged = victim.post("/admin/users", data={"csrf_token": stolen, "user-username": "mallory",
-                                               "user-password": "x" * 12, "user-role": "admin",
+                                               "user-password": "new-admin-phrase", "user-role": "admin",
                                                "user-org": str(world.dept.id)})
     assert forged.status_code == 400
     genuine = victim.post("/s", data={"csrf_token": csrf_token(victim), "code": "ACDEFH"})
@@ -66,16 +67,42 @@ def _try_login(client, username: str, password: str, address: str):
                        environ_base={"REMOTE_ADDR": address})
 
 
-def test_password_guessing_is_limited_per_account_whatever_the_address(app, world):
+def test_password_guessing_slows_the_guesser_not_the_owner(app, world):
+    """Failures are counted per (account, client address): after three free tries the
+    guesser waits 2, 4, 8 ... seconds; the owner at another address signs in at once."""
+    from surveyapp import signin
     attacker = app.test_client()
-    for attempt in range(10):
-        assert _try_login(attacker, "school_admin", f"wrong-{attempt}", f"198.51.100.{attempt}").status_code == 200
-    blocked = _try_login(app.test_client(), "school_admin", PASSWORD, "203.0.113.9")
-    assert blocked.status_code == 429
-    assert "Too many sign-in attempts for this account" in blocked.get_data(as_text=True)
-    # a colleague behind the same school address is not locked out
-    colleague = _try_login(app.test_client(), "counsellor", PASSWORD, "198.51.100.1")
-    assert colleague.status_code == 302
+    for attempt in range(4):
+        assert _try_login(attacker, "school_admin", f"wrong-{attempt}", "198.51.100.7").status_code == 200
+    with app.test_request_context():
+        assert signin.wait_seconds("school_admin", "198.51.100.7") > 0
+        for _ in range(4):
+            signin.failed("school_admin", "198.51.100.7")  # four more failures: a 32-second wait
+        assert 16 < signin.wait_seconds("school_admin", "198.51.100.7") <= 32
+    blocked = _try_login(attacker, "school_admin", PASSWORD, "198.51.100.7")
+    assert blocked.status_code == 429, "even the right password waits on the guessing client"
+    assert "Try again in" in blocked.get_data(as_text=True)
+    assert _try_login(app.test_client(), "school_admin", PASSWORD, "203.0.113.9").status_code == 302
+    colleague = _try_login(app.test_client(), "counsellor", PASSWORD, "198.51.100.7")
+    assert colleague.status_code == 302, "other accounts behind the same address are not slowed"
+
+
+def test_delays_grow_and_are_capped():
+    from surveyapp.signin import MAX_DELAY, delay_after
+    delays = [delay_after(n).total_seconds() for n in range(1, 16)]
+    assert delays[:3] == [0, 0, 0] and delays[3:6] == [2, 4, 8]
+    assert all(a <= b for a, b in zip(delays, delays[1:])) and delays[-1] == MAX_DELAY.total_seconds()
+
+
+def test_unknown_accounts_are_checked_against_a_password_hash_too(app, world, monkeypatch):
+    """The same hashing work for an unknown name as for a known one (no timing oracle)."""
+    from surveyapp import signin
+    from werkzeug import security
+    calls = []
+    original = security.check_password_hash
+    monkeypatch.setattr(signin, "check_password_hash", lambda h, p: calls.append(h) or original(h, p))
+    assert _try_login(app.test_client(), "nobody-here", "whatever-pass", "198.51.100.9").status_code == 200
+    assert len(calls) == 1 and calls[0].startswith("pbkdf2:sha256:1000")
 
 
 def test_attempt_window_starts_at_the_first_attempt_and_then_expires(app, monkeypatch):
@@ -153,7 +180,7 @@ def _remembered_login(client):
 
 def test_cookies_are_httponly_and_samesite(app, world, client):
     response = _remembered_login(client)
-    for name in ("session", "remember_token"):
+    for name in ("session", sessions.COOKIE):
         flags = _cookie_flags(response, name)
         assert "httponly" in flags and "samesite=lax" in flags, flags
         assert "secure" not in flags.replace("samesite", "")  # plain http in development
@@ -167,7 +194,7 @@ def test_cookies_are_secure_behind_https(tmp_path, postgres_url, monkeypatch):
         World()
         client = app.test_client()
         response = _remembered_login(client)
-        for name in ("session", "remember_token"):
+        for name in ("session", sessions.COOKIE):
             flags = _cookie_flags(response, name)
             assert "; secure" in flags and "httponly" in flags and "samesite=lax" in flags, flags
         assert "max-age" in client.get("/").headers.get("Strict-Transport-Security", "")

@@ -8,6 +8,7 @@ organisation tree (default: the nearest unit above the school).
 from __future__ import annotations
 
 from surveyapp.access import ADMIN, REPORT_ROLES, in_scope
+from surveyapp.authority import effective_reviewer
 from surveyapp.models import Campaign, OrgUnit
 
 MODULE_ID = "safe_school"
@@ -20,13 +21,9 @@ def applies(campaign: Campaign, school: OrgUnit) -> bool:
 
 
 def reviewer_of(school: OrgUnit) -> OrgUnit | None:
-    """The school's configured reviewer, else the nearest unit above it."""
-    if school.reviewer is not None and school.reviewer.id != school.id:
-        return school.reviewer
-    unit = school.parent
-    while unit is not None and unit.kind == "school":
-        unit = unit.parent
-    return unit
+    """The school's configured reviewer when the authority policy accepts it (a unit above
+    the school), else the nearest unit above it."""
+    return effective_reviewer(school)
 
 
 def is_school_admin(user, school: OrgUnit) -> bool:

@@ -157,8 +157,10 @@ def _session_or_404(session_id: int, edit: bool = False) -> DialogueSession:
 @require_role(ADMIN, VIEWER, AUDITOR)
 def sessions(school_id: int):
     school = _readable_school(school_id)
-    return render_template("school_dialogue/sessions.html", school=school, sessions=dialogue.sessions_of(school),
-                           state=dialogue.issue_state, can_edit=box.team_role(current_user, school) == ADMIN)
+    items = dialogue.sessions_of(school)
+    states = {item.id: [dialogue.issue_state(issue) for issue in item.issues] for item in items}
+    return render_template("school_dialogue/sessions.html", school=school, sessions=items, states=states,
+                           can_edit=box.team_role(current_user, school) == ADMIN)
 
 
 @bp.route("/schools/<int:school_id>/sessions/new", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from typing import Iterable
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..access import ADMIN, COUNSELLOR
+from ..access import ADMIN, COUNSELLOR, SAFEGUARDING
 from ..extensions import db
 from ..models import OrgUnit, User, utcnow
 from ..workdays import add_working_hours, parse_hours
@@ -17,7 +17,6 @@ from .kinds import ESCALATION
 from .models import Escalation, Notification
 from .outbox import enqueue, holders
 
-SAFEGUARDING = "safeguarding"
 
 
 def due_after(start: dt.datetime) -> dt.datetime:

@@ -10,8 +10,8 @@ from ..labels import level_label, status_label  # status_label is also imported 
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, campaigns, exports, main, notify, reports, respond
-    for module in (auth, main, admin, campaigns, respond, reports, exports, notify):
+    from . import account, admin, auth, campaigns, exports, main, notify, reports, respond
+    for module in (auth, account, main, admin, campaigns, respond, reports, exports, notify):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
     app.context_processor(_template_globals)

@@ -13,12 +13,11 @@ from sqlalchemy import select
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from .. import audit
+from .. import accounts, audit, authority
 from ..access import ADMIN, in_scope, require_role, units_in_scope
 from ..extensions import db
 from ..models import ORG_KINDS, ROLES, OrgUnit, RoleAssignment, User
-from ..accounts import create_user
-from ..orgs import ImportError_, add_unit, import_rows, read_rows
+from ..orgs import ImportError_, add_unit, import_rows, read_rows, subtree
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -62,6 +61,8 @@ def orgs():
         parent = db.session.get(OrgUnit, form.parent.data)
         if not in_scope(current_user, parent, ADMIN):
             abort(404)
+        if not authority.may_create_unit(current_user, parent, form.kind.data):
+            abort(403)
         if db.session.execute(select(OrgUnit.id).filter_by(code=form.code.data)).first():
             form.code.errors.append(_("This code is already used."))
         else:
@@ -92,32 +93,13 @@ def import_orgs():
         upload.save(path)
         try:
             rows = read_rows(path)
-            _check_rows_in_scope(rows)
-            report = import_rows(rows)
+            report = import_rows(rows, actor=current_user)
         except ImportError_ as exc:
             db.session.rollback()
             return render_template("admin/import_result.html", problems=exc.problems, report=None), 422
     audit.record("org.import", object_type="OrgUnit", created=len(report.created), updated=len(report.updated))
     db.session.commit()
     return render_template("admin/import_result.html", problems=[], report=report)
-
-
-def _check_rows_in_scope(rows: list[dict[str, str]]) -> None:
-    """An admin may only touch units inside their own subtree."""
-    codes = {u.code for u in units_in_scope(current_user, ADMIN)}
-    new_codes = {r.get("code") for r in rows}
-    problems = []
-    existing = {c for (c,) in db.session.execute(select(OrgUnit.code))}
-    for number, row in enumerate(rows, start=2):
-        if row.get("code") in existing and row.get("code") not in codes:
-            problems.append(_("row %(n)s: unit '%(code)s' is outside your scope", n=number, code=row.get("code")))
-        parent = row.get("parent_code")
-        if parent and parent not in codes and parent not in new_codes:
-            problems.append(_("row %(n)s: parent '%(code)s' is outside your scope", n=number, code=parent))
-        if not parent and row.get("code") not in codes:
-            problems.append(_("row %(n)s: a new root unit cannot be created here", n=number))
-    if problems:
-        raise ImportError_(problems)
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -135,11 +117,18 @@ def users():
         if db.session.execute(select(User.id).filter_by(username=form.username.data)).first():
             form.username.errors.append(_("This username is taken."))
         else:
-            user = create_user(form.username.data, form.password.data, form.role.data, org, form.full_name.data)
-            audit.record("user.create", user, org_id=org.id, role=form.role.data)
-            db.session.commit()
-            flash(_("User created."), "info")
-            return redirect(url_for(".users"))
+            try:
+                user = accounts.create_user(form.username.data, form.password.data, form.role.data, org,
+                                            form.full_name.data, actor=current_user)
+            except authority.Refused as refused:
+                form.role.errors.append(refused.reason)
+            except ValueError as problem:
+                form.password.errors.append(str(problem))
+            else:
+                audit.record("user.create", user, org_id=org.id, role=form.role.data)
+                db.session.commit()
+                flash(_("User created."), "info")
+                return redirect(url_for(".users"))
     assignments = db.session.execute(
         select(RoleAssignment).join(OrgUnit, RoleAssignment.org_id == OrgUnit.id)
         .where(OrgUnit.id.in_([u.id for u in units])).order_by(OrgUnit.path)).scalars().all()
@@ -171,7 +160,7 @@ def edit_org(unit_id: int):
     ancestors = [u for u in db.session.execute(select(OrgUnit).where(OrgUnit.kind != "school")).scalars()
                  if unit.path.startswith(u.path) and u.id != unit.id]
     form.reviewer.choices = [(0, _("(the parent unit)"))] + [(u.id, u.name) for u in ancestors]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _reviewer_allowed(form, unit):
         unit.name, unit.enrolment = form.name.data, form.enrolment.data
         unit.levels = ",".join(lvl.strip() for lvl in (form.levels.data or "").split(",") if lvl.strip())
         unit.facility_type = form.facility_type.data or None
@@ -183,6 +172,17 @@ def edit_org(unit_id: int):
         flash(_("Unit saved."), "info")
         return redirect(url_for(".orgs"))
     return render_template("admin/edit_org.html", unit=unit, form=form)
+
+
+def _reviewer_allowed(form: EditUnitForm, unit: OrgUnit) -> bool:
+    if form.reviewer.data == (unit.reviewer_id or 0):
+        return True
+    try:
+        authority.check_reviewer(current_user, unit, db.session.get(OrgUnit, form.reviewer.data or 0))
+    except authority.Refused as refused:
+        form.reviewer.errors.append(refused.reason)
+        return False
+    return True
 
 
 class RoleForm(FlaskForm):
@@ -200,34 +200,81 @@ def edit_user(user_id: int):
     form = _label(RoleForm(prefix="role"), {"role": _("Role"), "org": _("Unit")})
     form.org.choices = [(u.id, ("· " * u.depth) + u.name) for u in units_in_scope(current_user, ADMIN)]
     action = request.form.get("action")
-    if action == "add" and form.validate_on_submit():
-        _add_role(user, form)
-    elif action in ("remove", "activate", "deactivate") and FlaskForm().validate_on_submit():
-        _change_user(user, action)
+    try:
+        if action == "add" and form.validate_on_submit():
+            accounts.grant_role(current_user, user, form.role.data, _unit_in_scope(form.org.data))
+        elif action == "remove" and FlaskForm().validate_on_submit():
+            accounts.revoke_role(current_user, _assignment_of(user))
+        elif action in ("activate", "deactivate") and FlaskForm().validate_on_submit():
+            accounts.set_active(current_user, user, action == "activate")
+        elif action == "setup_link" and FlaskForm().validate_on_submit():
+            token = accounts.issue_link(user, "setup", actor=current_user)
+            db.session.commit()
+            return render_template("admin/setup_link.html", user=user,
+                                   link=url_for("account.link", token=token, _external=True))
+    except authority.Refused as refused:
+        db.session.rollback()
+        flash(refused.reason, "error")
+        return render_template("admin/edit_user.html", user=user, form=form, plain=FlaskForm()), 403
     if request.method == "POST":
         db.session.commit()
         return redirect(url_for(".edit_user", user_id=user.id))
-    return render_template("admin/edit_user.html", user=user, form=form, plain=FlaskForm())
+    return render_template("admin/edit_user.html", user=user, form=form, plain=FlaskForm(),
+                           may_manage=authority.may_manage_account(current_user, user))
 
 
-def _add_role(user: User, form: RoleForm) -> None:
-    org = db.session.get(OrgUnit, form.org.data)
+def _unit_in_scope(unit_id: int) -> OrgUnit:
+    org = db.session.get(OrgUnit, unit_id)
     if not in_scope(current_user, org, ADMIN):
         abort(404)
-    if not any(a.role == form.role.data and a.org_id == org.id for a in user.roles):
-        user.roles.append(RoleAssignment(role=form.role.data, org=org))
-        audit.record("user.role_add", user, org_id=org.id, role=form.role.data)
+    return org
 
 
-def _change_user(user: User, action: str) -> None:
-    if action == "remove":
-        assignment = db.session.get(RoleAssignment, request.form.get("assignment", type=int) or 0)
-        if assignment is None or assignment.user_id != user.id or not in_scope(current_user, assignment.org, ADMIN):
-            abort(404)
-        audit.record("user.role_remove", user, org_id=assignment.org_id, role=assignment.role)
-        db.session.delete(assignment)
-        return
-    if user.id == current_user.id:
-        abort(400)
-    user.active = action == "activate"
-    audit.record("user." + action, user)
+def _assignment_of(user: User) -> RoleAssignment:
+    assignment = db.session.get(RoleAssignment, request.form.get("assignment", type=int) or 0)
+    if assignment is None or assignment.user_id != user.id or not in_scope(current_user, assignment.org, ADMIN):
+        abort(404)
+    return assignment
+
+
+@bp.route("/provision", methods=["GET", "POST"])
+@require_role(ADMIN)
+def provision():
+    """One school-admin account per school of a unit, each with a one-time setup link:
+    printed as letters grouped by ward, or e-mailed where the organisation file gave an address."""
+    units = [u for u in units_in_scope(current_user, ADMIN) if u.kind != "school"]
+    if request.method == "GET" or not FlaskForm().validate_on_submit():
+        return render_template("admin/provision.html", units=units, plain=FlaskForm())
+    unit = _unit_in_scope(request.form.get("unit", type=int) or 0)
+    schools = [s for s in subtree(unit, kind="school")]
+    try:
+        made = accounts.provision_school_admins(current_user, schools)
+    except authority.Refused as refused:
+        db.session.rollback()
+        flash(refused.reason, "error")
+        return redirect(url_for(".provision"))
+    db.session.commit()
+    by_email = request.form.get("delivery") == "email"
+    letters, sent = [], []
+    for school, user, token in made:
+        link = url_for("account.link", token=token, _external=True)
+        if by_email and user.email and _mail_setup_link(user, school, link):
+            sent.append(user)
+        else:
+            letters.append((school, user, link))
+    wards: dict = {}
+    for school, user, link in letters:
+        wards.setdefault(school.parent, []).append((school, user, link))
+    return render_template("admin/provision_letters.html", wards=wards, sent=sent, unit=unit)
+
+
+def _mail_setup_link(user: User, school: OrgUnit, link: str) -> bool:
+    from ..mail import MailError
+    body = _("An account was created for the administration of %(school)s: %(user)s.\n\nOpen this link to set "
+             "its password (it works once, for 14 days):\n%(link)s", school=school.name, user=user.username,
+             link=link)
+    try:
+        accounts.send_account_mail(user, _("Your school administration account"), body)
+    except MailError:
+        return False
+    return True
