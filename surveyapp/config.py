@@ -43,6 +43,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PROXY_HOPS": int(_env("PROXY_HOPS", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "HELPLINE": "111",
+        # Where "Leave quickly" on the thank-you and help pages goes: an ordinary site.
+        "LEAVE_URL": _env("LEAVE_URL", "https://www.google.com/"),
         # Build exports in a thread of the web process (one server), or leave them queued
         # for `surveyapp export-worker` (several app servers; see README "Deployment").
         "EXPORT_IN_THREAD": _env("EXPORT_IN_THREAD", "1") == "1",

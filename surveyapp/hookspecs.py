@@ -66,13 +66,14 @@ def submission_completed(response: Any, questionnaire: Any, campaign: Any, resul
     holds its scores."""
 
 
-@hookspec(firstresult=True)
-def after_submit_redirect(response: Any, questionnaire: Any, campaign: Any, result: Any) -> str | None:
-    """Return a URL the respondent must see next (e.g. a help page on risk). *firstresult*.
+@hookspec
+def respondent_help(campaign: Any, school: Any, risk_rules: list) -> list[Any]:
+    """Return extra HTML blocks (``markupsafe.Markup``) for the help page shown after a risk answer.
 
-    Also called when a re-post of an already stored response (double tap, retry) is
-    answered, with ``result`` rebuilt from the stored row, so help is never skipped.
-    ``None`` lets the core show its thank-you page."""
+    The core alone decides that help is shown (any risk rule met, on every path) and
+    shows the helpline, the school counsellor and each rule's ``help`` text; a module may
+    add e.g. a way to ask the counsellor. ``campaign`` is None for help after a request
+    that is not a survey. Implementations act only on their own module's campaigns."""
 
 
 @hookspec

@@ -7,7 +7,7 @@ Deletion is real (``purge``): no soft-delete flags, no history tables.
 from __future__ import annotations
 
 from surveyapp.extensions import db
-from surveyapp.models import today, utcnow
+from surveyapp.models import RANDOM_KEY, today, utcnow
 
 STATUSES = ("new", "contacted", "in_progress", "closed")
 SOURCES = ("self_referral", "screening_offer", "confidential_screening")
@@ -36,7 +36,7 @@ class Case(db.Model):
     consent_basis = db.Column(db.String(30))
     consent_on = db.Column(db.Date)
     campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id", ondelete="SET NULL"))
-    response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
+    response_id = db.Column(RANDOM_KEY, db.ForeignKey("response.id", ondelete="SET NULL"))
     awaiting_answers = db.Column(db.Boolean, nullable=False, default=False)
     needs_review = db.Column(db.Boolean, nullable=False, default=False)
     created_on = db.Column(db.Date, nullable=False, default=today)

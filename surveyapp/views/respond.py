@@ -5,40 +5,22 @@ draft before anything else, so moving back and forth or an error loses nothing.
 """
 from __future__ import annotations
 
-import secrets
-
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import _, get_locale
-from sqlalchemy import select
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
-from .. import get_registry, ratelimit
+from .. import aftercare, get_registry, sentmarks
+from ..codeguard import guess_allowed
 from ..access import public
 from ..campaigns import definition_of, extra_definition, normalise_code
 from ..extensions import db
 from ..forms import read_section, section_form
-from ..models import RespondentDraft, Response
-from ..questionnaire import AnswerError, check_value
-from ..respondent import (SubmissionBusy, already_submitted, digest, find_code, find_code_and_draft,
-                          merge_answers, new_draft, redeem_token, save_draft, submit)
-from ..scoring import ScoreResult
+from ..models import RespondentDraft
+from ..questionnaire import AnswerError, check_value, evaluate
+from ..respondent import (SubmissionBusy, find_code, find_code_and_draft, merge_answers, new_draft, redeem_token,
+                          save_draft, store_risk_page, submit)
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
-GUESSES_PER_DEVICE, GUESSES_PER_ADDRESS, GUESS_WINDOW = 10, 300, 10 * 60
-
-
-def _device_key() -> str:
-    if "device" not in session:
-        session["device"] = secrets.token_urlsafe(12)
-    return session["device"]
-
-
-def _guess_allowed() -> bool:
-    """Wrong codes are limited per device and, more loosely, per address (a school shares one)."""
-    address = request.remote_addr or "-"
-    per_device = ratelimit.hit(f"code:{address}:{_device_key()}", GUESSES_PER_DEVICE, GUESS_WINDOW)
-    per_address = ratelimit.hit(f"code-ip:{address}", GUESSES_PER_ADDRESS, GUESS_WINDOW)
-    return per_device and per_address
 
 
 def _code_and_draft(code_text: str):
@@ -58,7 +40,7 @@ def _open_code(code_text: str):
     """The access code and its campaign, or a friendly page saying why not."""
     code, _draft = _code_and_draft(code_text)
     if code is None:
-        if not _guess_allowed():
+        if not guess_allowed():
             return None, (render_template("respond/message.html", kind="limited"), 429)
         return None, (render_template("respond/message.html", kind="unknown", code=code_text), 404)
     if not code.campaign.is_accepting():
@@ -109,7 +91,7 @@ def start(code: str):
     if request.method == "POST":
         if draft is None:
             if uses_tokens and not redeem_token(access, request.form.get("token", "")):
-                if not _guess_allowed():
+                if not guess_allowed():
                     return render_template("respond/message.html", kind="limited"), 429
                 flash(_("This one-time code is not valid or has already been used."), "error")
                 return render_template("respond/start.html", access=access, campaign=campaign,
@@ -129,6 +111,8 @@ def page(code: str, number: int):
         return refusal
     draft = _draft_for(access)
     if draft is None:
+        if request.method == "POST":
+            return _without_draft(access)
         return redirect(url_for(".start", code=access.code))
     parts = _parts(access)
     known = _known_answers(parts, draft.answers)
@@ -155,7 +139,8 @@ def page(code: str, number: int):
                         formdata=request.form if errors else None)
     status = 422 if errors else 200
     return render_template("respond/page.html", access=access, definition=definition, section=section,
-                           form=form, errors=errors, number=number, total=len(pages)), status
+                           form=form, errors=errors, number=number, total=len(pages),
+                           send=sentmarks.send_key(draft.id), part=parts.index(definition)), status
 
 
 def _parts(access) -> list:
@@ -186,7 +171,7 @@ def _known_answers(parts: list, raw_answers: dict | None) -> dict:
 
 def _finish(access, draft, kept, page_index, definition, pages):
     try:
-        outcome = submit(draft, merge_answers(draft.answers, kept))
+        outcome = submit(draft, merge_answers(draft.answers, kept), posted=kept)
     except (AnswerError, SubmissionBusy) as exc:
         save_draft(draft, kept, page_index)  # nothing typed is lost
         if isinstance(exc, SubmissionBusy):
@@ -197,58 +182,85 @@ def _finish(access, draft, kept, page_index, definition, pages):
         flash(_("Some answers still need attention."), "error")
         return redirect(url_for(".page", code=access.code, number=target))
     _remember(access, None)
-    if outcome.duplicate:
-        return _after_stored(access, draft_key=outcome.submission_key)
-    registry = get_registry()
-    response = outcome.response
-    registry.hook.submission_completed(response=response, questionnaire=definition,
-                                       campaign=access.campaign, result=outcome.result)
-    target = registry.hook.after_submit_redirect(response=response, questionnaire=definition,
-                                                 campaign=access.campaign, result=outcome.result)
-    return redirect(target or url_for(".done", code=access.code))
+    if outcome.duplicate:  # the same draft was sent at the same moment by another request
+        return _already_used(access, sentmarks.send_key(draft.id), kept, outcome.result.risk_rules)
+    get_registry().hook.submission_completed(response=outcome.response, questionnaire=definition,
+                                             campaign=access.campaign, result=outcome.result)
+    return aftercare.show(access.school_id, access.campaign_id, outcome.result.risk_rules)
 
 
-def _after_stored(access, draft_key: str):
-    """A re-post of answers already stored: the same next page as the first time (help first)."""
-    response = db.session.execute(select(Response).filter_by(submission_key=draft_key)).scalar_one_or_none()
-    target = None
-    if response is not None:
-        result = ScoreResult(total=response.total, band=response.band, risk=response.risk,
-                             needs_review=response.needs_review, outcome=response.outcome)
-        target = get_registry().hook.after_submit_redirect(
-            response=response, questionnaire=definition_of(access.campaign), campaign=access.campaign,
-            result=result)
-    return redirect(target or url_for(".done", code=access.code))
+def _posted_page(access):
+    """The page this POST came from, read from the form alone: (values typed, valid values)."""
+    parts = _parts(access)
+    part_text, _sep, section_id = request.form.get("section", "").partition("/")
+    part = parts[int(part_text)] if part_text.isdigit() and int(part_text) < len(parts) else parts[0]
+    section = next((s for s in part.model.sections if s.id == section_id), None)
+    if section is None:
+        return {}, {}
+    kept, _errors, known = read_section(part, section, request.form, require=False, answers={})
+    return kept, known
+
+
+def _risk_rules(access, known: dict) -> list[str]:
+    scoring = definition_of(access.campaign).model.scoring
+    return [rule.id for rule in (scoring.risk if scoring else []) if evaluate(rule.when, known)]
+
+
+def _without_draft(access):
+    """A page posted after its draft was sent or lost: a second tab, Back and Send, a retry.
+
+    A risk answer is never dropped: the page is stored as a response of its own (once:
+    its post mark makes a re-post a no-op) and help follows. Otherwise a re-post of a
+    sent draft gets the same next page as the first time, and anything else starts over."""
+    kept, known = _posted_page(access)
+    draft_id = session.get("drafts", {}).get(access.code)
+    send = request.form.get("send", "")[:64] or (sentmarks.send_key(draft_id) if draft_id else None)
+    _remember(access, None)
+    rules = _risk_rules(access, known)
+    valid = {k: v for k, v in kept.items() if k in known}
+    if rules and not (send and sentmarks.find(sentmarks.post_key(send, kept))):
+        stored = store_risk_page(access, valid, send)
+        get_registry().hook.submission_completed(response=stored.response, questionnaire=definition_of(access.campaign),
+                                                 campaign=access.campaign, result=stored.result)
+        return aftercare.show(access.school_id, access.campaign_id, rules)
+    return _already_used(access, send, kept, rules)
+
+
+def _already_used(access, send: str | None, kept: dict, rules: list[str]):
+    used = sentmarks.find(sentmarks.used_key(send)) if send else None
+    if used is None and not rules:
+        return redirect(url_for(".start", code=access.code))
+    return aftercare.show(access.school_id, access.campaign_id, rules, help_first=bool(rules) or used.help)
+
+
+@bp.route("/done")
+@public
+def done():
+    """The one neutral address after sending: thank you or help, decided by the server."""
+    outcome = aftercare.current()
+    if outcome is None:
+        return render_template("respond/done.html", outcome=None, school=None)
+    if outcome.help:
+        locale = str(get_locale())
+        return render_template("respond/help.html", outcome=outcome, school=outcome.school,
+                               messages=aftercare.help_messages(outcome, locale),
+                               extras=aftercare.plugin_help(outcome))
+    return render_template("respond/done.html", outcome=outcome, school=outcome.school)
+
+
+@bp.route("/leave")
+@public
+def leave():
+    """"Leave quickly": forget the outcome on this device and go to an ordinary site."""
+    aftercare.forget()
+    return redirect(current_app.config["LEAVE_URL"])
 
 
 @bp.route("/<code>/done")
 @public
-def done(code: str):
-    access = find_code(normalise_code(code))
-    if access is None:
-        abort(404)
-    return render_template("respond/done.html", access=access, school=access.school)
-
-
-@bp.before_request
-def _resubmission_guard():
-    """A re-posted final page after success (double tap, retry) gets the same next page."""
-    if request.method != "POST" or not request.view_args:
-        return None
-    code = normalise_code(request.view_args.get("code") or "")
-    draft_id = session.get("drafts", {}).get(code)
-    if not draft_id:
-        return None
-    _access, draft = _code_and_draft(code)
-    return _already_sent(code, draft_id) if draft is None else None
-
-
-def _already_sent(code: str, draft_id: str):
-    access = find_code(code)
-    if access is None or not already_submitted(draft_id):
-        return None if access is not None else redirect(url_for(".start", code=code))
-    _remember(access, None)
-    return _after_stored(access, digest(draft_id))
+def old_done(code: str):
+    """Old links: the same neutral page whatever the code (it is not looked up)."""
+    return redirect(url_for(".done"))
 
 
 @bp.errorhandler(ObjectDeletedError)
@@ -258,5 +270,7 @@ def _draft_vanished(_exc):
     answers and deleted the draft while this one was using it. Show what happened, not a 500."""
     db.session.rollback()
     code = normalise_code((request.view_args or {}).get("code", ""))
-    draft_id = session.get("drafts", {}).get(code)
-    return (draft_id and _already_sent(code, draft_id)) or redirect(url_for(".start", code=code))
+    access = find_code(code)
+    if access is None or request.method != "POST":
+        return redirect(url_for(".start", code=code))
+    return _without_draft(access)
