@@ -82,8 +82,16 @@ def access_codes(campaign: Campaign) -> list[AccessCode]:
                                                                        AccessCode.id)).scalars())
 
 
+def takes_students(campaign: Campaign) -> bool:
+    """Student questionnaires are answered through access codes; staff forms never are."""
+    return definition_of(campaign).model.respondent == "student"
+
+
 def generate_access_codes(campaign: Campaign) -> list[AccessCode]:
-    """One code per class in scope (per school when a school has no classes on record)."""
+    """One code per class in scope (per school when a school has no classes on record);
+    none for a staff form (a school's self-assessment is filled in by signed-in staff)."""
+    if not takes_students(campaign):
+        return []
     existing = {(c.school_id, c.class_group_id) for c in access_codes(campaign)}
     created = []
     for school in schools_in(campaign):

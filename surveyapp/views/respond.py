@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from .. import aftercare, get_registry, sentmarks
 from ..codeguard import guess_allowed
 from ..access import public
-from ..campaigns import definition_of, extra_definition, normalise_code
+from ..campaigns import definition_of, extra_definition, normalise_code, takes_students
 from ..extensions import db
 from ..forms import read_section, section_form
 from ..models import RespondentDraft
@@ -39,6 +39,8 @@ def _code_and_draft(code_text: str):
 def _open_code(code_text: str):
     """The access code and its campaign, or a friendly page saying why not."""
     code, _draft = _code_and_draft(code_text)
+    if code is not None and not takes_students(code.campaign):
+        code = None  # a staff form's code (made before they had none) opens nothing
     if code is None:
         if not guess_allowed():
             return None, (render_template("respond/message.html", kind="limited"), 429)

@@ -1,0 +1,103 @@
+"""Anonymity attacks from outside and from the database: code oracles, staff forms, order, links."""
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import inspect, insert, select
+
+from conftest import csrf_token
+from campaign_helpers import code_for, open_campaign
+from mental_health_helpers import PHQ9_RISK, open_campaign as open_mh
+from respondent_helpers import answer_all
+from surveyapp.extensions import db
+from surveyapp.models import AccessCode, OneTimeToken, Response, StaffAuthorship
+from surveyapp.respondent import issue_tokens
+
+PHQ8 = {f"q{i}": "1" for i in range(1, 9)}
+
+
+def test_the_old_done_address_answers_the_same_for_any_code(client, world):
+    campaign = open_campaign(world, "mental_health.phq8")
+    real = client.get(f"/s/{code_for(campaign, world.class_a6)}/done")
+    fake = client.get("/s/ACDEFH/done")
+    assert (real.status_code, real.headers["Location"]) == (fake.status_code, fake.headers["Location"]) \
+        == (302, "/s/done")
+    assert client.get("/s/done").get_data(as_text=True).count("ACDEFH") == 0
+
+
+def test_the_help_page_reads_no_code(client, world):
+    campaign = open_campaign(world, "mental_health.phq8")
+    real = client.get(f"/mental-health/help/A?c={code_for(campaign, world.class_a6)}").get_data(as_text=True)
+    fake = client.get("/mental-health/help/A?c=ACDEFH").get_data(as_text=True)
+    strip = lambda html: html.replace(code_for(campaign, world.class_a6), "").replace("ACDEFH", "")  # noqa: E731
+    assert strip(real) == strip(fake)
+
+
+def test_every_code_lookup_page_counts_toward_one_limit(client, world):
+    """Wrong codes on the consent page and the start page share the device's ten guesses."""
+    statuses = [client.get(f"/mental-health/s/AAAAC{i}/consent").status_code for i in range(6)]
+    statuses += [client.get(f"/s/AAAAD{i}").status_code for i in range(6)]
+    assert statuses[:6] == [404] * 6 and statuses[-1] == 429 and 429 not in statuses[:10]
+
+
+def test_a_staff_form_has_no_access_codes_and_the_student_pages_refuse_it(client, world):
+    campaign = open_campaign(world, "safe_school.tt18_2023")
+    assert db.session.execute(select(AccessCode).filter_by(campaign_id=campaign.id)).first() is None
+    # a code made before staff forms had none opens nothing either
+    db.session.add(AccessCode(code="QQQQQQ", campaign_id=campaign.id, school_id=world.school_a.id))
+    db.session.commit()
+    assert client.get("/s/QQQQQQ").status_code == 404
+    assert client.post("/s/QQQQQQ", data={"csrf_token": csrf_token(client)}).status_code == 404
+
+
+def test_the_anonymous_table_has_no_column_that_can_hold_an_identity_or_an_order(world):
+    columns = {c["name"]: c for c in inspect(db.engine).get_columns("response")}
+    assert not {"user_id", "submission_key", "created_at", "ip", "user_agent", "token", "device"} & set(columns)
+    foreign = {fk["referred_table"] for fk in inspect(db.engine).get_foreign_keys("response")}
+    assert "user_account" not in foreign
+    assert {c["name"] for c in inspect(db.engine).get_columns("staff_authorship")} == {"response_id", "user_id"}
+
+
+def test_staff_form_authorship_is_kept_apart(client, world):
+    from plugins.safe_school import assessment as safe
+    campaign = open_campaign(world, "safe_school.tt18_2023")
+    assessment = safe.start(campaign, world.school_a, world.users["school_admin"].id)
+    db.session.commit()
+    authorship = db.session.get(StaffAuthorship, assessment.response_id)
+    assert authorship.user_id == world.users["school_admin"].id
+
+
+def test_response_ids_are_random_keys_not_an_arrival_order(client, world):
+    campaign = open_campaign(world, "mental_health.phq8")
+    code = code_for(campaign, world.class_a6)
+    for _ in range(5):
+        answer_all(client.application.test_client(), code, PHQ8)
+    ids = list(db.session.execute(select(Response.id)).scalars())
+    assert len(ids) == 5 and all(0 < i < 2 ** 63 for i in ids) and max(ids) > 2 ** 40
+    assert max(ids) - min(ids) > 1000  # not a run of consecutive numbers
+
+
+def test_bulk_rows_get_random_keys_too(world):
+    campaign = open_campaign(world, "mental_health.phq8")
+    db.session.execute(insert(Response), [{"campaign_id": campaign.id, "qversion_id": campaign.qversion_id,
+                                           "school_id": world.school_a.id, "status": 1} for _ in range(3)])
+    ids = sorted(db.session.execute(select(Response.id)).scalars())
+    assert ids[1] - ids[0] != 1 and ids[2] - ids[1] != 1
+
+
+def test_slip_hashes_are_keyed_with_the_server_secret(world):
+    campaign = open_campaign(world, "mental_health.phq8", settings={"tokens": True})
+    access = db.session.execute(select(AccessCode).filter_by(campaign_id=campaign.id)).scalars().first()
+    token = issue_tokens(access, 1)[0]
+    stored = db.session.execute(select(OneTimeToken.token_hash)).scalar_one()
+    for guess in (f"{access.id}:{token}", token, f"{access.code}:{token}"):
+        assert hashlib.sha256(guess.encode()).hexdigest() != stored
+
+
+def test_risk_help_page_leaves_only_the_neutral_address(client, world):
+    campaign = open_mh(world, "mental_health.phq9")
+    code = code_for(campaign, world.class_a6)
+    final = answer_all(client, code, PHQ9_RISK)
+    assert final.headers["Location"] == "/s/done"
+    html = client.get("/s/done").get_data(as_text=True)
+    assert code not in html and "/mental-health/help" not in html
