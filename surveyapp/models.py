@@ -34,6 +34,11 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def day_start() -> dt.datetime:
+    """Today at 00:00: what a timestamp column holds for an anonymous action (the date only)."""
+    return dt.datetime.combine(today(), dt.time())
+
+
 class OrgUnit(db.Model):
     """A node of the organisation tree: department -> optional units (any depth) -> schools."""
 
@@ -330,7 +335,7 @@ class RateCounter(db.Model):
 
     __tablename__ = "rate_counter"
     key = db.Column(db.String(64), primary_key=True)
-    window = db.Column(db.Integer, nullable=False)  # start of the key's window, in minutes since 1970
+    window = db.Column(db.Integer, nullable=False)  # minute (since 1970) its slice of the clock ends
     count = db.Column(db.Integer, nullable=False, default=0)
 
 

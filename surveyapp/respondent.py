@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.local import LocalProxy
 
-from . import get_registry, sentmarks
+from . import get_registry, sentmarks, traces
 from .campaigns import definition_of, extra_definition
 from .extensions import db
 from .models import (RESPONSE_SUBMITTED, AccessCode, Campaign, OneTimeToken, OrgUnit, QuestionnaireVersion,
@@ -104,6 +104,7 @@ def redeem_token(code: AccessCode, token: str) -> bool:
         update(OneTimeToken).where(OneTimeToken.token_hash == slip_hash(code, token),
                                    OneTimeToken.used.is_(False)).values(used=True))
     db.session.commit()
+    traces.anonymous_write()
     return result.rowcount == 1
 
 
@@ -143,6 +144,7 @@ def submit(draft: RespondentDraft, raw_answers: dict[str, Any] | None = None,
     for attempt in range(3):
         try:
             response_id = _insert(row, draft_id, marks)
+            traces.anonymous_write()
             return Submitted(response_id, result, response=_stored_response(response_id))
         except IntegrityError:
             db.session.rollback()
@@ -183,6 +185,7 @@ def store_risk_page(code: AccessCode, posted: dict[str, Any], send: str | None) 
             sentmarks.remember_help(send)
     response_id = connection.execute(_INSERT_RESPONSE, row).scalar_one()
     db.session.commit()
+    traces.anonymous_write()
     return Submitted(response_id, result, response=_stored_response(response_id))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import render_template, session, url_for
 
 from surveyapp.extensions import db
+from surveyapp.models import day_start
 
 from . import cases
 from .models import Case
@@ -76,7 +77,8 @@ def _unidentified_alert(response, campaign) -> None:
     """The identity was lost (cookie cleared, other device): still raise the alert, with the class."""
     klass = response.class_group.name if response.class_group else None
     case = Case(school_id=response.school_id, source="confidential_screening", anonymous=True, topic="feelings",
-                student_class=klass, campaign_id=campaign.id, response_id=response.id, urgency="urgent")
+                student_class=klass, campaign_id=campaign.id, response_id=response.id, urgency="urgent",
+                created_at=day_start())
     db.session.add(case)
     db.session.flush()
     cases.log("case.create", case, source=case.source, user_id=None)

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import _, get_locale
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
-from .. import aftercare, get_registry, sentmarks
+from .. import aftercare, get_registry, sentmarks, traces
 from ..codeguard import guess_allowed
 from ..access import public
 from ..campaigns import definition_of, extra_definition, normalise_code, takes_students
@@ -61,6 +61,11 @@ def _remember(code, draft: RespondentDraft | None) -> None:
     else:
         drafts[code.code] = draft.id
     session["drafts"] = drafts
+
+
+@bp.before_request
+def _purge_now_and_then():
+    traces.purge_now_and_then()
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import _, get_locale
 from sqlalchemy import select
 
-from surveyapp import aftercare, codeguard, ratelimit
+from surveyapp import aftercare, codeguard, ratelimit, traces
 from surveyapp.access import public
 from surveyapp.extensions import db
 from surveyapp.models import OrgUnit
@@ -118,6 +118,8 @@ def ask(school: str):
             flash(_("Please write a message, or your name and a way to reach you."), "error")
         else:
             db.session.commit()
+            if case.anonymous:
+                traces.anonymous_write()
             if case.urgency == "urgent":  # help first, at the core's neutral address
                 return aftercare.show(unit.id, None, help_first=True)
             return redirect(url_for(".sent", school=unit.code))
