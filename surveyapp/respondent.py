@@ -19,8 +19,8 @@ from werkzeug.local import LocalProxy
 from . import get_registry, sentmarks, traces
 from .campaigns import definition_of, extra_definition
 from .extensions import db
-from .models import (RESPONSE_SUBMITTED, AccessCode, Campaign, OneTimeToken, OrgUnit, QuestionnaireVersion,
-                     RespondentDraft, Response, SentMark, random_id, today)
+from .models import (RESPONSE_SUBMITTED, AccessCode, Campaign, ClassGroup, OneTimeToken, OrgUnit,
+                     QuestionnaireVersion, RespondentDraft, Response, SentMark, random_id, today)
 from .questionnaire import AnswerError, Definition, check_answers, evaluate
 from .scoring import ScoreResult, ScoringError, score
 from .storage import response_values, result_values
@@ -231,6 +231,17 @@ def token_counts(code_ids: list[int]) -> dict[int, tuple[int, int]]:
         pair[0] += n
         pair[1] += n if used else 0
     return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def classes_over_size(campaign_id: int, school_id: int) -> set[int]:
+    """Classes with more responses than students: one device answering many times, or a
+    code passed beyond its class. The school is told; nothing says which responses."""
+    rows = db.session.execute(
+        select(ClassGroup.id).join(Response, Response.class_group_id == ClassGroup.id)
+        .where(Response.campaign_id == campaign_id, Response.school_id == school_id,
+               Response.status == RESPONSE_SUBMITTED, ClassGroup.size > 0)
+        .group_by(ClassGroup.id, ClassGroup.size).having(func.count(Response.id) > ClassGroup.size)).scalars()
+    return set(rows)
 
 
 _INSERT_RESPONSE = insert(Response).returning(Response.id)

@@ -101,3 +101,29 @@ def test_risk_help_page_leaves_only_the_neutral_address(client, world):
     assert final.headers["Location"] == "/s/done"
     html = client.get("/s/done").get_data(as_text=True)
     assert code not in html and "/mental-health/help" not in html
+
+
+def test_one_response_per_device_by_default(client, world):
+    campaign = open_campaign(world, "mental_health.phq8")
+    code = code_for(campaign, world.class_a6)
+    answer_all(client, code, PHQ8)
+    again = client.get(f"/s/{code}")
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and "Đã gửi" in html and 'type="submit"' not in html
+    assert client.post(f"/s/{code}", data={"csrf_token": csrf_token(client)}).status_code == 200
+    assert len(db.session.execute(select(Response.id)).all()) == 1
+    cookie = client.get_cookie("session", domain="surveyapp.test").value
+    assert "PHQ" not in cookie and "q1" not in cookie  # the marker holds campaign ids, no answers
+
+
+def test_shared_computers_may_send_again_and_the_school_sees_classes_over_size(client, world):
+    from conftest import login
+    campaign = open_campaign(world, "mental_health.phq8", settings={"shared_devices": True})
+    code = code_for(campaign, world.class_a7)            # class 7A has 4 students
+    for _ in range(5):
+        answer_all(client, code, PHQ8)
+    assert len(db.session.execute(select(Response.id)).all()) == 5
+    admin = client.application.test_client()
+    login(admin, "school_admin")
+    page = admin.get(f"/campaigns/{campaign.id}/schools/{world.school_a.id}").get_data(as_text=True)
+    assert page.count("data-over-size") == 1

@@ -91,6 +91,8 @@ def start(code: str):
     draft = _draft_for(access)
     campaign = access.campaign
     uses_tokens = bool(campaign.settings.get("tokens"))
+    if draft is None and _answered_here(campaign):
+        return render_template("respond/message.html", kind="answered", school=access.school)
     if draft is None:
         gate = get_registry().hook.before_answering(campaign=campaign, access_code=access)
         if gate:
@@ -176,6 +178,21 @@ def _known_answers(parts: list, raw_answers: dict | None) -> dict:
     return known
 
 
+ANSWERED_KEY, ANSWERED_KEEP = "answered", 40
+
+
+def _answered_here(campaign) -> bool:
+    """One response per device per campaign unless the campaign is for shared computers."""
+    return (campaign.id in session.get(ANSWERED_KEY, ())
+            and not (campaign.settings or {}).get("shared_devices"))
+
+
+def _mark_answered(campaign) -> None:
+    """A signed, answer-free marker on the device: which campaigns it has sent (ids only)."""
+    kept = [cid for cid in session.get(ANSWERED_KEY, []) if cid != campaign.id]
+    session[ANSWERED_KEY] = (kept + [campaign.id])[-ANSWERED_KEEP:]
+
+
 def _finish(access, draft, kept, page_index, definition, pages):
     try:
         outcome = submit(draft, merge_answers(draft.answers, kept), posted=kept)
@@ -189,6 +206,7 @@ def _finish(access, draft, kept, page_index, definition, pages):
         flash(_("Some answers still need attention."), "error")
         return redirect(url_for(".page", code=access.code, number=target))
     _remember(access, None)
+    _mark_answered(access.campaign)
     if outcome.duplicate:  # the same draft was sent at the same moment by another request
         return _already_used(access, sentmarks.send_key(draft.id), kept, outcome.result.risk_rules)
     get_registry().hook.submission_completed(response=outcome.response, questionnaire=definition,
@@ -227,6 +245,7 @@ def _without_draft(access):
     valid = {k: v for k, v in kept.items() if k in known}
     if rules and not (send and sentmarks.find(sentmarks.post_key(send, kept))):
         stored = store_risk_page(access, valid, send)
+        _mark_answered(access.campaign)
         get_registry().hook.submission_completed(response=stored.response, questionnaire=definition_of(access.campaign),
                                                  campaign=access.campaign, result=stored.result)
         return aftercare.show(access.school_id, access.campaign_id, rules)
