@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
     _init_database(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    from flask_babel import lazy_gettext
+    login_manager.login_message = lazy_gettext("Please log in to access this page.")
     csrf.init_app(app)
 
     from . import views

@@ -127,3 +127,20 @@ def test_shared_computers_may_send_again_and_the_school_sees_classes_over_size(c
     login(admin, "school_admin")
     page = admin.get(f"/campaigns/{campaign.id}/schools/{world.school_a.id}").get_data(as_text=True)
     assert page.count("data-over-size") == 1
+
+
+def test_continue_reopens_the_page_the_student_was_on(client, world):
+    from respondent_helpers import start as start_answering
+    campaign = open_campaign(world, "mental_health.phq_a")
+    code = code_for(campaign, world.class_a6)
+    page1 = start_answering(client, code).headers["Location"]
+    sent = client.post(page1, data={"csrf_token": csrf_token(client), "action": "next",
+                                    **{f"q{i}": "0" for i in range(1, 10)}})
+    assert sent.headers["Location"].endswith("/p/2")
+    resumed = client.post(f"/s/{code}", data={"csrf_token": csrf_token(client)})
+    assert resumed.headers["Location"].endswith("/p/2")
+
+
+def test_the_sign_in_prompt_is_in_vietnamese(client, world):
+    page = client.get("/campaigns/", follow_redirects=True).get_data(as_text=True)
+    assert "Please log in" not in page and "Vui lòng đăng nhập để xem trang này." in page

@@ -139,7 +139,8 @@ def page(code: str, number: int):
             if number == len(pages):
                 # The final page's answers go straight into the response: no draft write first.
                 return _finish(access, draft, kept, number - 1, parts[0], pages)
-        save_draft(draft, kept, number - 1)
+        # The page the student goes to next is where "continue" reopens (0-based).
+        save_draft(draft, kept, max(number - 2, 0) if action == "back" else number - 1 if errors else number)
         if action == "back":
             return redirect(url_for(".page", code=access.code, number=max(number - 1, 1)))
         if not errors:
