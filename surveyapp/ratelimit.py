@@ -68,6 +68,8 @@ def _hit(key: str, limit: int, window_seconds: int) -> bool:
     counter.count += 1
     allowed = counter.count <= limit
     db.session.commit()
+    from .traces import anonymous_write
+    anonymous_write()  # the write-ahead file would otherwise keep the order of attempts
     return allowed
 
 
