@@ -92,6 +92,8 @@ def start(code: str):
     campaign = access.campaign
     uses_tokens = bool(campaign.settings.get("tokens"))
     if draft is None and _answered_here(campaign):
+        if aftercare.current() is not None:  # just sent (Back, a reload): the same page as after sending
+            return redirect(url_for(".done"))
         return render_template("respond/message.html", kind="answered", school=access.school)
     if draft is None:
         gate = get_registry().hook.before_answering(campaign=campaign, access_code=access)
