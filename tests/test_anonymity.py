@@ -107,6 +107,8 @@ def test_one_response_per_device_by_default(client, world):
     campaign = open_campaign(world, "mental_health.phq8")
     code = code_for(campaign, world.class_a6)
     answer_all(client, code, PHQ8)
+    assert client.get(f"/s/{code}").headers["Location"] == "/s/done"  # just sent: the same page as then
+    client.get("/s/leave")
     again = client.get(f"/s/{code}")
     html = again.get_data(as_text=True)
     assert again.status_code == 200 and "Đã gửi" in html and 'type="submit"' not in html

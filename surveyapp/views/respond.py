@@ -1,7 +1,9 @@
-"""Student pages: /s (type a code), /s/<code> (answer, one section per page), thank-you.
+"""Student pages: /s (type a code), /s/<code> (answer, one section per page), /s/done.
 
 No JavaScript is needed. Every post saves what was typed into the device's
 draft before anything else, so moving back and forth or an error loses nothing.
+After sending, thank you or help comes at the one neutral address /s/done
+(surveyapp/aftercare.py); a page posted without its draft never drops a risk answer.
 """
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from flask_babel import _, get_locale
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from .. import aftercare, get_registry, sentmarks, traces
-from ..codeguard import guess_allowed
 from ..access import public
+from ..codeguard import guess_allowed
 from ..campaigns import definition_of, extra_definition, normalise_code, takes_students
 from ..extensions import db
 from ..forms import read_section, section_form
@@ -25,8 +27,8 @@ bp = Blueprint("respond", __name__, url_prefix="/s")
 
 def _code_and_draft(code_text: str):
     """(active access code or None, this device's draft for it or None), loaded in one
-    query and kept for the rest of the request: the resubmission guard and the view both
-    need them (and holding them here keeps them in the session's weak identity map)."""
+    query and kept for the rest of the request (holding them here keeps them in the
+    session's weak identity map)."""
     code = normalise_code(code_text)
     loaded = g.get("respondent")
     if loaded is None or loaded[0] != code:
@@ -211,7 +213,7 @@ def _finish(access, draft, kept, page_index, definition, pages):
     _remember(access, None)
     _mark_answered(access.campaign)
     if outcome.duplicate:  # the same draft was sent at the same moment by another request
-        return _already_used(access, sentmarks.send_key(draft.id), kept, outcome.result.risk_rules)
+        return _already_used(access, sentmarks.send_key(draft.id), outcome.result.risk_rules)
     get_registry().hook.submission_completed(response=outcome.response, questionnaire=definition,
                                              campaign=access.campaign, result=outcome.result)
     return aftercare.show(access.school_id, access.campaign_id, outcome.result.risk_rules)
@@ -249,13 +251,14 @@ def _without_draft(access):
     if rules and not (send and sentmarks.find(sentmarks.post_key(send, kept))):
         stored = store_risk_page(access, valid, send)
         _mark_answered(access.campaign)
-        get_registry().hook.submission_completed(response=stored.response, questionnaire=definition_of(access.campaign),
-                                                 campaign=access.campaign, result=stored.result)
+        get_registry().hook.submission_completed(response=stored.response, campaign=access.campaign,
+                                                 questionnaire=definition_of(access.campaign), result=stored.result)
         return aftercare.show(access.school_id, access.campaign_id, rules)
-    return _already_used(access, send, kept, rules)
+    return _already_used(access, send, rules)
 
 
-def _already_used(access, send: str | None, kept: dict, rules: list[str]):
+def _already_used(access, send: str | None, rules: list[str]):
+    """The next page for a draft already sent: help if it (or this page) held a risk answer."""
     used = sentmarks.find(sentmarks.used_key(send)) if send else None
     if used is None and not rules:
         return redirect(url_for(".start", code=access.code))
