@@ -5,12 +5,12 @@ import datetime as dt
 import secrets
 from typing import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from . import audit
 from .access import ADMIN, AUDITOR, COUNSELLOR, VIEWER, roots
 from .extensions import db
-from .models import AccessCode, Campaign, ClassGroup, OrgUnit, QuestionnaireVersion
+from .models import AccessCode, Campaign, ClassGroup, OrgUnit, QuestionnaireVersion, RespondentDraft
 from .storage import definition_for, ensure_version
 from .extra_items import ExtraItemError, extra_definition as _extra_definition
 
@@ -62,6 +62,9 @@ def set_status(campaign: Campaign, status: str, user_id: int | None = None) -> N
         raise CampaignError(f"a {campaign.status} campaign cannot become {status}")
     if status == "open" and not access_codes(campaign):
         generate_access_codes(campaign)
+    if status == "closed":  # answers never sent are not kept once nobody can send them
+        codes = select(AccessCode.id).where(AccessCode.campaign_id == campaign.id)
+        db.session.execute(delete(RespondentDraft).where(RespondentDraft.access_code_id.in_(codes)))
     audit.record("campaign." + status, campaign, org_id=campaign.owner_org_id, previous=campaign.status,
                  user_id=user_id)
     campaign.status = status

@@ -146,3 +146,29 @@ def test_continue_reopens_the_page_the_student_was_on(client, world):
 def test_the_sign_in_prompt_is_in_vietnamese(client, world):
     page = client.get("/campaigns/", follow_redirects=True).get_data(as_text=True)
     assert "Please log in" not in page and "Vui lòng đăng nhập để xem trang này." in page
+
+
+def test_drafts_go_when_the_campaign_closes_and_after_a_fixed_age(client, world, run_cli):
+    import datetime as dt
+
+    from surveyapp import traces
+    from surveyapp.campaigns import set_status
+    from surveyapp.models import RespondentDraft, SentMark
+    from respondent_helpers import start as start_answering
+    closing = open_campaign(world, "mental_health.phq8", name="closing")
+    lasting = open_campaign(world, "mental_health.gad7", name="lasting")
+    start_answering(client, code_for(closing, world.class_a6))
+    start_answering(client, code_for(lasting, world.class_a6))
+    answer_all(client.application.test_client(), code_for(lasting, world.class_a7), {f"q{i}": "1" for i in range(1, 8)})
+    assert len(db.session.execute(select(RespondentDraft)).all()) == 2
+    set_status(closing, "closed")
+    db.session.commit()
+    assert len(db.session.execute(select(RespondentDraft)).all()) == 1
+    assert traces.purge().drafts == 0                                   # the other is young
+    later = dt.date.today() + dt.timedelta(days=traces.DRAFT_DAYS + 2)
+    purged = traces.purge(later)
+    assert (purged.drafts, purged.marks) == (1, 2)                      # and the send marks expired
+    assert db.session.execute(select(RespondentDraft)).first() is None
+    assert db.session.execute(select(SentMark)).first() is None
+    result = run_cli(["purge-anonymous"])
+    assert result.exit_code == 0 and "drafts" in result.output
