@@ -142,9 +142,11 @@ def campaigns_command(as_json):
 def purge_anonymous_command():
     """Delete drafts of closed campaigns and old drafts, expired send marks and rate-limit
     rows (see surveyapp/traces.py). Run daily, e.g. from cron."""
-    from .traces import DRAFT_DAYS, checkpoint_after_anonymous_write, purge
+    from .extensions import db
+    from .traces import DRAFT_DAYS, checkpoint, purge
     purged = purge()
-    checkpoint_after_anonymous_write(None)
+    if db.engine.dialect.name == "sqlite":
+        checkpoint(db.engine)
     click.echo(f"drafts (closed campaigns or older than {DRAFT_DAYS} days): {purged.drafts}, "
                f"send marks: {purged.marks}, rate-limit rows: {purged.counters}")
 

@@ -1,10 +1,11 @@
 """What anonymous actions leave behind, and clearing it away.
 
-- ``anonymous_write()``: a view that stored something anonymous calls it; after the
-  response is sent, SQLite's write-ahead file is checkpointed and truncated, so the file
-  does not keep the order of recent writes (which an administrator could replay commit
-  by commit to match one-time slips to responses). Deleted rows are overwritten
-  (``PRAGMA secure_delete``, see storage.py), so a sent draft leaves no copy behind.
+- ``anonymous_write()``: a view that stored something anonymous calls it; a moment later
+  (``CHECKPOINT_DELAY``, in a background thread, so no student waits for it and a burst
+  of sends costs one checkpoint) SQLite's write-ahead file is checkpointed and truncated,
+  so the file does not keep the order of recent writes (which an administrator could
+  replay commit by commit to match one-time slips to responses). Deleted rows are
+  overwritten (``PRAGMA secure_delete``, see storage.py), so a sent draft leaves no copy.
 - ``purge()``: drafts of closed campaigns and drafts older than ``DRAFT_DAYS``, expired
   send marks and rate-limit rows. Run by ``surveyapp purge-anonymous`` (cron it daily)
   and, at most once an hour per worker, on the student pages.
@@ -12,10 +13,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 import time
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import g
 from sqlalchemy import delete, or_, select
 
 from . import ratelimit, sentmarks
@@ -31,14 +34,49 @@ def anonymous_write() -> None:
     g.anonymous_write = True
 
 
+CHECKPOINT_DELAY = 0.2  # seconds: the most history the write-ahead file keeps once writes stop
+_pending: set = set()
+_lock = threading.Lock()
+_wake = threading.Event()
+_worker: dict = {"thread": None, "pid": None}
+
+
 def checkpoint_after_anonymous_write(response):
     if g.get("anonymous_write") and db.engine.dialect.name == "sqlite":
-        try:
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        except Exception as exc:  # never fail the student's page for it; the next write retries
-            current_app.logger.warning("WAL checkpoint skipped: %s", exc.__class__.__name__)
+        _schedule(db.engine)
     return response
+
+
+def checkpoint(engine) -> None:
+    """Copy the write-ahead file into the database and truncate it to zero bytes."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _schedule(engine) -> None:
+    with _lock:
+        _pending.add(engine)
+        thread = _worker["thread"]
+        if thread is None or _worker["pid"] != os.getpid() or not thread.is_alive():  # new worker process
+            thread = threading.Thread(target=_checkpoints, name="wal-checkpoint", daemon=True)
+            _worker.update(thread=thread, pid=os.getpid())
+            thread.start()
+    _wake.set()
+
+
+def _checkpoints() -> None:
+    while True:
+        _wake.wait()
+        time.sleep(CHECKPOINT_DELAY)
+        _wake.clear()
+        with _lock:
+            engines = list(_pending)
+            _pending.clear()
+        for engine in engines:
+            try:
+                checkpoint(engine)
+            except Exception:  # noqa: BLE001 - readers busy, or the database is gone: the next write retries
+                continue
 
 
 @dataclass
