@@ -67,7 +67,7 @@ def submission_completed(response: Any, questionnaire: Any, campaign: Any, resul
 
 
 @hookspec
-def respondent_help(campaign: Any, school: Any, risk_rules: list) -> list[Any]:
+def respondent_help(campaign: Any, school: Any) -> list[Any]:
     """Return extra HTML blocks (``markupsafe.Markup``) for the help page shown after a risk answer.
 
     The core alone decides that help is shown (any risk rule met, on every path) and

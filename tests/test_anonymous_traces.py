@@ -92,7 +92,7 @@ class _Secret:
 def _cookie_secrets(session: dict) -> list[str]:
     """The random values a phone's cookie holds: the cookie itself, device ids, draft ids, CSRF token."""
     values = [session["raw"], *(session.get(k) for k in ("device", "mh_device", "csrf_token"))]
-    values += list((session.get("drafts") or {}).values())
+    values += list((session.get("drafts") or {}).values()) + [(session.get("sent") or {}).get("k")]
     return [v for v in values if isinstance(v, str) and v]
 
 

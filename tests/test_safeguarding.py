@@ -128,6 +128,17 @@ def test_bullying_answer_in_the_school_dialogue_shows_help_with_its_own_words(cl
     assert _risks() == [True]
 
 
+def test_the_cookie_does_not_say_that_help_was_shown(client, world):
+    from flask.sessions import SecureCookieSessionInterface
+    campaign = open_campaign(world, "mental_health.phq9")
+    assert _outcome(client, answer_all(client, code_for(campaign, world.class_a6), PHQ9_RISK)) == "help"
+    raw = client.get_cookie("session", domain="surveyapp.test").value
+    session = SecureCookieSessionInterface().get_signing_serializer(client.application).loads(raw)
+    text = repr(session)
+    assert "item9" not in text and "help" not in text and "risk" not in text
+    assert set(session["sent"]) == {"k", "s", "c", "u"}
+
+
 def test_the_neutral_page_shows_nothing_once_the_outcome_expires_or_is_left(client, world):
     campaign = open_campaign(world, "mental_health.phq9")
     final = answer_all(client, code_for(campaign, world.class_a6), PHQ9_RISK)

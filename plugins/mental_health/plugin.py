@@ -56,7 +56,7 @@ def submission_completed(response, campaign, result):
 
 
 @hookimpl
-def respondent_help(campaign, school, risk_rules):
+def respondent_help(campaign, school):
     from .flow import help_blocks
     return help_blocks(campaign, school)
 

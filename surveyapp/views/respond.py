@@ -212,11 +212,12 @@ def _finish(access, draft, kept, page_index, definition, pages):
         return redirect(url_for(".page", code=access.code, number=target))
     _remember(access, None)
     _mark_answered(access.campaign)
+    send = sentmarks.send_key(draft.id)
     if outcome.duplicate:  # the same draft was sent at the same moment by another request
-        return _already_used(access, sentmarks.send_key(draft.id), outcome.result.risk_rules)
+        return _already_used(access, send, outcome.result.risk)
     get_registry().hook.submission_completed(response=outcome.response, questionnaire=definition,
                                              campaign=access.campaign, result=outcome.result)
-    return aftercare.show(access.school_id, access.campaign_id, outcome.result.risk_rules)
+    return aftercare.show(access.school_id, access.campaign_id, outcome.result.risk, send)
 
 
 def _posted_page(access):
@@ -253,16 +254,20 @@ def _without_draft(access):
         _mark_answered(access.campaign)
         get_registry().hook.submission_completed(response=stored.response, campaign=access.campaign,
                                                  questionnaire=definition_of(access.campaign), result=stored.result)
-        return aftercare.show(access.school_id, access.campaign_id, rules)
-    return _already_used(access, send, rules)
+        return aftercare.show(access.school_id, access.campaign_id, True, send)
+    return _already_used(access, send, bool(rules))
 
 
-def _already_used(access, send: str | None, rules: list[str]):
+def _already_used(access, send: str | None, risk: bool):
     """The next page for a draft already sent: help if it (or this page) held a risk answer."""
     used = sentmarks.find(sentmarks.used_key(send)) if send else None
-    if used is None and not rules:
-        return redirect(url_for(".start", code=access.code))
-    return aftercare.show(access.school_id, access.campaign_id, rules, help_first=bool(rules) or used.help)
+    if used is None:
+        return aftercare.show(access.school_id, access.campaign_id, True) if risk else \
+            redirect(url_for(".start", code=access.code))
+    if risk and not used.help:
+        sentmarks.remember_help(send)
+        db.session.commit()
+    return aftercare.show(access.school_id, access.campaign_id, risk or used.help, send)
 
 
 @bp.route("/done")
