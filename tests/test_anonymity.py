@@ -172,3 +172,25 @@ def test_drafts_go_when_the_campaign_closes_and_after_a_fixed_age(client, world,
     assert db.session.execute(select(SentMark)).first() is None
     result = run_cli(["purge-anonymous"])
     assert result.exit_code == 0 and "drafts" in result.output
+
+
+def test_an_anonymous_request_keeps_and_shows_the_date_only(client, world):
+    import datetime as dt
+    import re as regex
+
+    from conftest import login, post
+    from surveyapp.models import AuditEntry
+    from plugins.mental_health.models import Alert, Case
+    sent = post(client, "/mental-health/ask/A", {"anonymous": "yes", "topic": "safety", "urgency": "urgent",
+                                                "message": "Em bị bắt nạt."})
+    assert sent.headers["Location"] == "/s/done"
+    case = db.session.execute(select(Case)).scalar_one()
+    alert = db.session.execute(select(Alert)).scalar_one()
+    stamps = [case.created_at, alert.raised_at,
+              *db.session.execute(select(AuditEntry.at).where(AuditEntry.action.like("mental_health.%"))).scalars()]
+    assert all(stamp.time() == dt.time() for stamp in stamps), stamps
+    assert case.id > 2 ** 32 or alert.id > 2 ** 32            # random keys, not a count of requests
+    counsellor = client.application.test_client()
+    login(counsellor, "counsellor")
+    queue = counsellor.get("/mental-health/queue").get_data(as_text=True)
+    assert dt.date.today().isoformat() in queue and not regex.search(r"\d\d:\d\d", queue.split("<main", 1)[1])
