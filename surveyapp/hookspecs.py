@@ -63,7 +63,9 @@ def submission_completed(response: Any, questionnaire: Any, campaign: Any, resul
 
     ``response`` is the stored ``Response``, read from the database on first attribute
     access (a submission whose hooks do not look at it costs no second read); ``result``
-    holds its scores."""
+    holds its scores. Also called for a page with a risk answer stored on its own (its
+    draft already sent or gone): then ``response.notes == {"partial": True}`` and
+    ``result`` may have risk flags but no totals."""
 
 
 @hookspec
