@@ -214,7 +214,8 @@ class OneTimeToken(db.Model):
 
 
 class RespondentDraft(db.Model):
-    """Answers in progress on one device, keyed by a random id held in the browser cookie."""
+    """Answers in progress on one device, keyed by a keyed hash of a random id held in the
+    browser cookie (``respondent.draft_key``): the table never holds the cookie's value."""
 
     __tablename__ = "respondent_draft"
     id = db.Column(db.String(64), primary_key=True)

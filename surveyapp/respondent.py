@@ -62,9 +62,9 @@ def find_code(code: str) -> AccessCode | None:
     return _linked(*row) if row is not None else None
 
 
-def find_code_and_draft(code: str, draft_id: str) -> tuple[AccessCode | None, RespondentDraft | None]:
+def find_code_and_draft(code: str, cookie_id: str) -> tuple[AccessCode | None, RespondentDraft | None]:
     """As find_code, with this device's draft for the code (None if gone or another code's)."""
-    row = db.session.execute(_FIND_CODE_AND_DRAFT, {"code": code, "draft_id": draft_id}).first()
+    row = db.session.execute(_FIND_CODE_AND_DRAFT, {"code": code, "draft_id": draft_key(cookie_id)}).first()
     return (None, None) if row is None else (_linked(*row[:4]), row[4])
 
 
@@ -75,12 +75,20 @@ def _linked(access: AccessCode, campaign: Campaign, qversion: QuestionnaireVersi
     return access
 
 
-def new_draft(code: AccessCode, locale: str | None) -> RespondentDraft:
-    draft = RespondentDraft(id=secrets.token_urlsafe(32), access_code_id=code.id, answers={}, page=0,
+def draft_key(cookie_id: str) -> str:
+    """The draft's row id: a keyed hash of the random id in the device's cookie, so the
+    table never holds the cookie's value (a copy of the database cannot be matched to a phone)."""
+    return sentmarks.keyed("draft", cookie_id)
+
+
+def new_draft(code: AccessCode, locale: str | None) -> tuple[RespondentDraft, str]:
+    """A new draft and the random id the device keeps for it (only its keyed hash is stored)."""
+    cookie_id = secrets.token_urlsafe(32)
+    draft = RespondentDraft(id=draft_key(cookie_id), access_code_id=code.id, answers={}, page=0,
                             locale=locale, updated_on=today())
     db.session.add(draft)
     db.session.commit()
-    return draft
+    return draft, cookie_id
 
 
 def issue_tokens(code: AccessCode, count: int) -> list[str]:
@@ -307,6 +315,6 @@ def score_answers(definition: Definition, answers: dict[str, Any], code: AccessC
     return score(definition, answers, methods=registry.scoring_methods, context=context)
 
 
-__all__ = ["AnswerError", "SubmissionBusy", "Submitted", "find_code", "find_code_and_draft", "new_draft",
+__all__ = ["AnswerError", "SubmissionBusy", "Submitted", "find_code", "find_code_and_draft", "draft_key", "new_draft",
            "issue_tokens", "redeem_token", "merge_answers", "save_draft", "submit", "store_risk_page",
            "score_answers", "split_answers", "token_counts"]

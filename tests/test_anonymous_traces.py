@@ -139,7 +139,7 @@ def test_anonymous_actions_leave_no_time_no_link_no_order_and_no_identity(served
     app, server, codes, slips = served
     time.sleep(1.1)  # set-up rows (staff, with times) are now strictly before the window
     started = dt.datetime.now()
-    phones = [Phone(server.url) for _ in range(8)]
+    phones = [Phone(server.url) for _ in range(9)]
     assert 'id="help-first"' not in phones[0].survey(codes["phq9"][0], PHQ9_NO_RISK)
     assert 'id="help-first"' in phones[1].survey(codes["phq9"][0], PHQ9_RISK)
     for phone, slip in zip(phones[2:4], slips):
@@ -154,6 +154,7 @@ def test_anonymous_actions_leave_no_time_no_link_no_order_and_no_identity(served
                                                                    "message": "Em bị bắt nạt mỗi ngày."})
     assert (status, location) == (302, "/s/done")
     assert phones[7].request("/s/WRONG9")[0] == 404
+    assert phones[8].form(f"/s/{codes['phq9'][0]}", {})[0] == 302   # a draft left half-way
     ended = dt.datetime.now()
 
     secret = app.config["SECRET_KEY"]

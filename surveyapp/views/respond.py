@@ -19,8 +19,8 @@ from ..extensions import db
 from ..forms import read_section, section_form
 from ..models import RespondentDraft
 from ..questionnaire import AnswerError, check_value, evaluate
-from ..respondent import (SubmissionBusy, find_code, find_code_and_draft, merge_answers, new_draft, redeem_token,
-                          save_draft, store_risk_page, submit)
+from ..respondent import (SubmissionBusy, draft_key, find_code, find_code_and_draft, merge_answers, new_draft,
+                          redeem_token, save_draft, store_risk_page, submit)
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 
@@ -56,12 +56,13 @@ def _draft_for(code) -> RespondentDraft | None:
     return _code_and_draft(code.code)[1]
 
 
-def _remember(code, draft: RespondentDraft | None) -> None:
+def _remember(code, cookie_id: str | None) -> None:
+    """The device's random id for its draft of this code (the table holds only its keyed hash)."""
     drafts = dict(session.get("drafts", {}))
-    if draft is None:
+    if cookie_id is None:
         drafts.pop(code.code, None)
     else:
-        drafts[code.code] = draft.id
+        drafts[code.code] = cookie_id
     session["drafts"] = drafts
 
 
@@ -109,8 +110,8 @@ def start(code: str):
                 flash(_("This one-time code is not valid or has already been used."), "error")
                 return render_template("respond/start.html", access=access, campaign=campaign,
                                        uses_tokens=True, draft=None, definition=definition_of(campaign)), 422
-            draft = new_draft(access, str(get_locale()))
-            _remember(access, draft)
+            draft, cookie_id = new_draft(access, str(get_locale()))
+            _remember(access, cookie_id)
         return redirect(url_for(".page", code=access.code, number=draft.page + 1))
     return render_template("respond/start.html", access=access, campaign=campaign, uses_tokens=uses_tokens,
                            draft=draft, definition=definition_of(campaign))
@@ -245,7 +246,7 @@ def _without_draft(access):
     sent draft gets the same next page as the first time, and anything else starts over."""
     kept, known = _posted_page(access)
     draft_id = session.get("drafts", {}).get(access.code)
-    send = request.form.get("send", "")[:64] or (sentmarks.send_key(draft_id) if draft_id else None)
+    send = request.form.get("send", "")[:64] or (sentmarks.send_key(draft_key(draft_id)) if draft_id else None)
     _remember(access, None)
     rules = _risk_rules(access, known)
     valid = {k: v for k, v in kept.items() if k in known}
