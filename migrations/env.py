@@ -105,8 +105,17 @@ def run_migrations_online():
             **conf_args
         )
 
+        # Batch ALTERs on SQLite copy a table and drop the old one; with foreign keys on,
+        # that drop would delete (or refuse) the rows that point at it.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

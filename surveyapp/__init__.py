@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
     login_manager.login_view = "auth.login"
     from . import sessions
     sessions.init_app(app)
+    from flask_babel import lazy_gettext
+    login_manager.login_message = lazy_gettext("Please log in to access this page.")
     csrf.init_app(app)
     from . import privacy
     privacy.init_app(app)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from .extensions import db
-from .models import AuditEntry, AuditHead, utcnow
+from .models import AuditEntry, AuditHead, day_start, utcnow
 
 GENESIS = "0" * 64
 
@@ -33,15 +33,18 @@ def _lock_head() -> str:
 
 
 def record(action: str, obj: Any = None, *, object_type: str | None = None, object_id: Any = None,
-           org_id: int | None = None, user_id: int | None = None, **detail: Any) -> AuditEntry:
-    """Append one entry in the caller's transaction (committed with the caller's change)."""
+           org_id: int | None = None, user_id: int | None = None, dated: bool = False,
+           **detail: Any) -> AuditEntry:
+    """Append one entry in the caller's transaction (committed with the caller's change).
+
+    ``dated``: the entry of an anonymous action keeps the date only (midnight), never the time."""
     if user_id is None and has_request_context() and current_user.is_authenticated:
         user_id = current_user.id
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
     prev_hash = _lock_head()
-    entry = AuditEntry(at=utcnow().replace(microsecond=0), user_id=user_id, action=action,
+    entry = AuditEntry(at=day_start() if dated else utcnow().replace(microsecond=0), user_id=user_id, action=action,
                        object_type=object_type, object_id=None if object_id is None else str(object_id),
                        org_id=org_id, detail=detail, prev_hash=prev_hash)
     entry.hash = _digest(prev_hash, entry)

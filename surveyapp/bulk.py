@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 
 from . import get_registry
 from .extensions import db
-from .models import RESPONSE_SUBMITTED, AccessCode, OrgUnit, Response, today
+from .models import RESPONSE_SUBMITTED, AccessCode, OrgUnit, Response, random_id, today
 from .questionnaire import Definition
 from .questionnaire.schema import TEXT_TYPES
 from .scoring import ScoringError, score
@@ -78,7 +78,7 @@ def generate_rows(campaign, n: int, seed: int = 1, lean: float = 0.6,
     facility = dict(db.session.execute(select(OrgUnit.id, OrgUnit.facility_type)).all())
     methods = get_registry().scoring_methods
     base = {"campaign_id": campaign.id, "qversion_id": campaign.qversion_id, "status": RESPONSE_SUBMITTED,
-            "submitted_on": today(), "submission_key": None, "notes": {}}
+            "submitted_on": today(), "notes": {}}
     done = 0
     while done < n:
         k = min(batch, n - done)
@@ -91,7 +91,7 @@ def generate_rows(campaign, n: int, seed: int = 1, lean: float = 0.6,
             row = _scored_row(definition, answers, methods, {"facility_type": facility.get(school_id)})
             if row is None:
                 continue
-            row.update(base, school_id=school_id, class_group_id=class_id, grade=grade)
+            row.update(base, id=random_id(), school_id=school_id, class_group_id=class_id, grade=grade)
             row.update({column: answers[item_id] for item_id, column in numeric})
             rows.append(row)
         done += k

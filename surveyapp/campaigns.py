@@ -6,12 +6,12 @@ import secrets
 from typing import Iterable
 
 from flask_babel import _
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from . import audit
 from .access import ADMIN, AUDITOR, COUNSELLOR, VIEWER, roots
 from .extensions import db
-from .models import AccessCode, Campaign, ClassGroup, OrgUnit, QuestionnaireVersion
+from .models import AccessCode, Campaign, ClassGroup, OrgUnit, QuestionnaireVersion, RespondentDraft
 from .storage import definition_for, ensure_version
 from .extra_items import ExtraItemError, extra_definition as _extra_definition
 from .labels import level_label
@@ -90,6 +90,9 @@ def set_status(campaign: Campaign, status: str, user_id: int | None = None) -> N
         raise CampaignError(f"a {campaign.status} campaign cannot become {status}")
     if status == "open" and not access_codes(campaign):
         generate_access_codes(campaign)
+    if status == "closed":  # answers never sent are not kept once nobody can send them
+        codes = select(AccessCode.id).where(AccessCode.campaign_id == campaign.id)
+        db.session.execute(delete(RespondentDraft).where(RespondentDraft.access_code_id.in_(codes)))
     audit.record("campaign." + status, campaign, org_id=campaign.owner_org_id, previous=campaign.status,
                  user_id=user_id)
     campaign.status = status
@@ -111,8 +114,16 @@ def access_codes(campaign: Campaign) -> list[AccessCode]:
                                                                        AccessCode.id)).scalars())
 
 
+def takes_students(campaign: Campaign) -> bool:
+    """Student questionnaires are answered through access codes; staff forms never are."""
+    return definition_of(campaign).model.respondent == "student"
+
+
 def generate_access_codes(campaign: Campaign) -> list[AccessCode]:
-    """One code per class in scope (per school when a school has no classes on record)."""
+    """One code per class in scope (per school when a school has no classes on record);
+    none for a staff form (a school's self-assessment is filled in by signed-in staff)."""
+    if not takes_students(campaign):
+        return []
     existing = {(c.school_id, c.class_group_id) for c in access_codes(campaign)}
     created = []
     for school in schools_in(campaign):

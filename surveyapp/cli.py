@@ -147,6 +147,20 @@ def campaigns_command(as_json):
                    f"{r['responses']:>7} responses  scope={','.join(r['scope'])}  {r['name']}")
 
 
+@cli.command("purge-anonymous")
+@with_appcontext
+def purge_anonymous_command():
+    """Delete drafts of closed campaigns and old drafts, expired send marks and rate-limit
+    rows (see surveyapp/traces.py). Run daily, e.g. from cron."""
+    from .extensions import db
+    from .traces import DRAFT_DAYS, checkpoint, purge
+    purged = purge()
+    if db.engine.dialect.name == "sqlite":
+        checkpoint(db.engine)
+    click.echo(f"drafts (closed campaigns or older than {DRAFT_DAYS} days): {purged.drafts}, "
+               f"send marks: {purged.marks}, rate-limit rows: {purged.counters}")
+
+
 @cli.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "counsellor", "viewer", "auditor", "safeguarding"]), required=True)

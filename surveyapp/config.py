@@ -48,6 +48,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Remember-me cookies last at most this many days; case-record roles time out when idle.
         "REMEMBER_DAYS": int(_env("REMEMBER_DAYS", "30")),
         "IDLE_MINUTES": int(_env("IDLE_MINUTES", "15")),
+        # Where "Leave quickly" on the thank-you and help pages goes: an ordinary site.
+        "LEAVE_URL": _env("LEAVE_URL", "https://www.google.com/"),
         # Build exports in a thread of the web process (one server), or leave them queued
         # for `surveyapp export-worker` (several app servers; see README "Deployment").
         "EXPORT_IN_THREAD": _env("EXPORT_IN_THREAD", "1") == "1",

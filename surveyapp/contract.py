@@ -234,6 +234,11 @@ def _check_section(section: Any, fail) -> Any:
     return section
 
 
+def _check_help_block(block: Any, fail) -> Any:
+    from markupsafe import escape
+    return escape(block)  # plain text is escaped; Markup (a rendered template) is kept
+
+
 def _check_sections(value: Any, fail) -> list:
     from .reports import ReportSection
     return _list_of("ReportSection", lambda s: isinstance(s, ReportSection), _check_section)(value, fail)
@@ -314,7 +319,7 @@ CHECKS: dict[str, Callable[[Any, Callable[[str], None]], Any]] = {
     "register_blueprints": _check_blueprints,
     "score_response": _check_score,
     "before_answering": _check_url,
-    "after_submit_redirect": _check_url,
+    "respondent_help": _list_of("HTML blocks (markupsafe.Markup)", _is_text, _check_help_block),
     "report_sections": _check_sections,
     "export_sheets": _check_sheets,
     "export_indicators": _check_indicators,

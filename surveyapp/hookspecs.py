@@ -69,16 +69,28 @@ def submission_completed(response: Any, questionnaire: Any, campaign: Any, resul
 
     ``response`` is the stored ``Response``, read from the database on first attribute
     access (a submission whose hooks do not look at it costs no second read); ``result``
-    holds its scores."""
+    holds its scores. Also called for a page with a risk answer stored on its own (its
+    draft already sent or gone): then ``response.notes == {"partial": True}`` and
+    ``result`` may have risk flags but no totals."""
 
 
-@hookspec(firstresult=True)
+@hookspec
+def respondent_help(campaign: Any, school: Any) -> list[Any]:
+    """Return extra HTML blocks (``markupsafe.Markup``) for the help page shown after a risk answer.
+
+    The core alone decides that help is shown (any risk rule met, on every path) and
+    shows the helpline, the school counsellor and each rule's ``help`` text; a module may
+    add e.g. a way to ask the counsellor. ``campaign`` is None for help after a request
+    that is not a survey. Implementations act only on their own module's campaigns."""
+
+
+@hookspec(firstresult=True, warn_on_impl=DeprecationWarning(
+    "after_submit_redirect is no longer called: the core shows help after every risk answer at "
+    "/s/done; add help page content with respondent_help"))
 def after_submit_redirect(response: Any, questionnaire: Any, campaign: Any, result: Any) -> str | None:
-    """Return a URL the respondent must see next (e.g. a help page on risk). *firstresult*.
-
-    Also called when a re-post of an already stored response (double tap, retry) is
-    answered, with ``result`` rebuilt from the stored row, so help is never skipped.
-    ``None`` lets the core show its thank-you page."""
+    """Deprecated, never called. Kept so that a plugin written for it still starts (with a
+    warning): whether help follows a submission is the core's decision alone, on every path,
+    at one neutral address; a module adds to that page through ``respondent_help``."""
 
 
 @hookspec

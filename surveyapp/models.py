@@ -8,6 +8,7 @@ to aggregate and to insert (see README, "Storage layout").
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
@@ -31,6 +32,11 @@ def utcnow() -> dt.datetime:
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+def day_start() -> dt.datetime:
+    """Today at 00:00: what a timestamp column holds for an anonymous action (the date only)."""
+    return dt.datetime.combine(today(), dt.time())
 
 
 class OrgUnit(db.Model):
@@ -230,7 +236,8 @@ class OneTimeToken(db.Model):
 
 
 class RespondentDraft(db.Model):
-    """Answers in progress on one device, keyed by a random id held in the browser cookie."""
+    """Answers in progress on one device, keyed by a keyed hash of a random id held in the
+    browser cookie (``respondent.draft_key``): the table never holds the cookie's value."""
 
     __tablename__ = "respondent_draft"
     id = db.Column(db.String(64), primary_key=True)
@@ -242,13 +249,24 @@ class RespondentDraft(db.Model):
     access_code = db.relationship("AccessCode")
 
 
+def random_id() -> int:
+    """A random positive 63-bit key: row ids that say nothing about the order of arrival."""
+    return secrets.randbits(63) or 1
+
+
+# BIGINT on PostgreSQL; on SQLite an INTEGER PRIMARY KEY is already 64-bit (and the rowid).
+RANDOM_KEY = db.BigInteger().with_variant(db.Integer(), "sqlite")
+
+
 class Response(db.Model):
+    """Anonymous answers: nothing here can hold an identity, a device, a time or an order.
+    Who filled in a staff form is kept apart, in ``staff_authorship``."""
+
     __tablename__ = "response"
     __table_args__ = (
         Index("ix_response_campaign_school", "campaign_id", "school_id", "status"),
-        UniqueConstraint("submission_key"),
     )
-    id = db.Column(db.Integer, primary_key=True)
+    id = db.Column(RANDOM_KEY, primary_key=True, autoincrement=False, default=random_id)
     campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id"), nullable=False)
     qversion_id = db.Column(db.Integer, db.ForeignKey("questionnaire_version.id"), nullable=False)
     school_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False, index=True)
@@ -256,8 +274,6 @@ class Response(db.Model):
     grade = db.Column(db.Integer)
     status = db.Column(db.SmallInteger, nullable=False, default=RESPONSE_SUBMITTED)
     submitted_on = db.Column(db.Date)                   # the date only: never the time of day
-    submission_key = db.Column(db.String(64))           # hash of the draft id: makes re-posts idempotent
-    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))  # staff forms only, never anonymous
     total = db.Column(db.Float)
     band = db.Column(db.String(40))
     outcome = db.Column(db.String(40))
@@ -281,7 +297,7 @@ class Attachment(db.Model):
 
     __tablename__ = "attachment"
     id = db.Column(db.Integer, primary_key=True)
-    response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="CASCADE"), nullable=False, index=True)
+    response_id = db.Column(RANDOM_KEY, db.ForeignKey("response.id", ondelete="CASCADE"), nullable=False, index=True)
     item_id = db.Column(db.String(40), nullable=False)
     kind = db.Column(db.String(10), nullable=False)
     filename = db.Column(db.String(255))
@@ -342,8 +358,28 @@ class RateCounter(db.Model):
 
     __tablename__ = "rate_counter"
     key = db.Column(db.String(64), primary_key=True)
-    window = db.Column(db.Integer, nullable=False)  # start of the key's window, in minutes since 1970
+    window = db.Column(db.Integer, nullable=False)  # minute (since 1970) its slice of the clock ends
     count = db.Column(db.Integer, nullable=False, default=0)
+
+
+class StaffAuthorship(db.Model):
+    """Who started a staff form (a school's self-assessment): kept beside, never inside,
+    the response table, which holds anonymous answers too."""
+
+    __tablename__ = "staff_authorship"
+    response_id = db.Column(RANDOM_KEY, db.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), index=True)
+
+
+class SentMark(db.Model):
+    """Makes a re-posted answer page idempotent without touching the response: a keyed
+    hash of the page's send key (plus, for a post mark, of what was posted), whether
+    help was shown, and the day after which it is purged. No reference to any response."""
+
+    __tablename__ = "sent_mark"
+    key = db.Column(db.String(64), primary_key=True)
+    help = db.Column(db.Boolean, nullable=False, default=False)
+    expires_on = db.Column(db.Date, nullable=False, index=True)
 
 
 from .account_models import AccountToken, LoginThrottle, RecoveryCode, RememberToken  # noqa: E402,F401

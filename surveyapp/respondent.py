@@ -6,7 +6,6 @@ Never an account, IP address, user agent, token or time of day.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +16,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.local import LocalProxy
 
-from . import get_registry
+from . import get_registry, sentmarks, traces
 from .campaigns import definition_of, extra_definition
 from .extensions import db
-from .models import (RESPONSE_SUBMITTED, AccessCode, Campaign, OneTimeToken, OrgUnit, QuestionnaireVersion,
-                     RespondentDraft, Response, today)
-from .questionnaire import AnswerError, Definition, check_answers
-from .scoring import ScoreResult, score
+from .models import (RESPONSE_SUBMITTED, AccessCode, Campaign, ClassGroup, OneTimeToken, OrgUnit,
+                     QuestionnaireVersion, RespondentDraft, Response, SentMark, random_id, today)
+from .questionnaire import AnswerError, Definition, check_answers, evaluate
+from .scoring import ScoreResult, ScoringError, score
 from .storage import response_values, result_values
 
 
@@ -36,12 +35,13 @@ class Submitted:
     response_id: int | None
     result: ScoreResult | None
     duplicate: bool = False
-    submission_key: str = ""
     response: Response | None = None
 
 
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+def slip_hash(code: AccessCode, token: str) -> str:
+    """Slip tokens are few (23^8); a keyed hash stops anyone without the server secret
+    from trying them all against the table."""
+    return sentmarks.keyed("slip", code.id, token)
 
 
 # The rows as entities of one plain join, linked by hand: a third of the cost of joined
@@ -62,9 +62,9 @@ def find_code(code: str) -> AccessCode | None:
     return _linked(*row) if row is not None else None
 
 
-def find_code_and_draft(code: str, draft_id: str) -> tuple[AccessCode | None, RespondentDraft | None]:
+def find_code_and_draft(code: str, cookie_id: str) -> tuple[AccessCode | None, RespondentDraft | None]:
     """As find_code, with this device's draft for the code (None if gone or another code's)."""
-    row = db.session.execute(_FIND_CODE_AND_DRAFT, {"code": code, "draft_id": draft_id}).first()
+    row = db.session.execute(_FIND_CODE_AND_DRAFT, {"code": code, "draft_id": draft_key(cookie_id)}).first()
     return (None, None) if row is None else (_linked(*row[:4]), row[4])
 
 
@@ -75,12 +75,20 @@ def _linked(access: AccessCode, campaign: Campaign, qversion: QuestionnaireVersi
     return access
 
 
-def new_draft(code: AccessCode, locale: str | None) -> RespondentDraft:
-    draft = RespondentDraft(id=secrets.token_urlsafe(32), access_code_id=code.id, answers={}, page=0,
+def draft_key(cookie_id: str) -> str:
+    """The draft's row id: a keyed hash of the random id in the device's cookie, so the
+    table never holds the cookie's value (a copy of the database cannot be matched to a phone)."""
+    return sentmarks.keyed("draft", cookie_id)
+
+
+def new_draft(code: AccessCode, locale: str | None) -> tuple[RespondentDraft, str]:
+    """A new draft and the random id the device keeps for it (only its keyed hash is stored)."""
+    cookie_id = secrets.token_urlsafe(32)
+    draft = RespondentDraft(id=draft_key(cookie_id), access_code_id=code.id, answers={}, page=0,
                             locale=locale, updated_on=today())
     db.session.add(draft)
     db.session.commit()
-    return draft
+    return draft, cookie_id
 
 
 def issue_tokens(code: AccessCode, count: int) -> list[str]:
@@ -88,7 +96,7 @@ def issue_tokens(code: AccessCode, count: int) -> list[str]:
     tokens = []
     for _ in range(count):
         token = "".join(secrets.choice("ACDEFHJKMNPQRTUVWXY3479") for _ in range(8))
-        db.session.add(OneTimeToken(token_hash=digest(f"{code.id}:{token}"), access_code_id=code.id))
+        db.session.add(OneTimeToken(token_hash=slip_hash(code, token), access_code_id=code.id))
         tokens.append(token)
     db.session.commit()
     return tokens
@@ -101,9 +109,10 @@ def redeem_token(code: AccessCode, token: str) -> bool:
     links the two, so no one can tell which response came from which token."""
     token = "".join(ch for ch in token.upper() if ch.isalnum())
     result = db.session.execute(
-        update(OneTimeToken).where(OneTimeToken.token_hash == digest(f"{code.id}:{token}"),
+        update(OneTimeToken).where(OneTimeToken.token_hash == slip_hash(code, token),
                                    OneTimeToken.used.is_(False)).values(used=True))
     db.session.commit()
+    traces.anonymous_write()
     return result.rowcount == 1
 
 
@@ -125,39 +134,77 @@ def save_draft(draft: RespondentDraft, kept: dict[str, Any], page: int) -> None:
     db.session.commit()
 
 
-def already_submitted(draft_id: str) -> bool:
-    return db.session.execute(select(Response.id).filter_by(submission_key=digest(draft_id))).first() is not None
-
-
-def submit(draft: RespondentDraft, raw_answers: dict[str, Any] | None = None) -> Submitted:
+def submit(draft: RespondentDraft, raw_answers: dict[str, Any] | None = None,
+           posted: dict[str, Any] | None = None) -> Submitted:
     """Validate, score and store the response, then delete the draft, in one transaction.
 
-    ``raw_answers`` defaults to the draft's. Raises AnswerError or SubmissionBusy; the
-    caller then saves the draft, so nothing typed is lost."""
+    ``raw_answers`` defaults to the draft's; ``posted`` is the last page's values (its
+    post mark). A send key already used makes this a duplicate (nothing stored). Raises
+    AnswerError or SubmissionBusy; the caller then saves the draft, so nothing typed is lost."""
     code = draft.access_code
-    campaign = code.campaign
-    definition = definition_of(campaign)
+    definition = definition_of(code.campaign)
     raw = draft.answers if raw_answers is None else raw_answers
-    answers, extra = split_answers(definition, extra_definition(campaign, code.school_id), raw or {})
+    answers, extra = split_answers(definition, extra_definition(code.campaign, code.school_id), raw or {})
     result = score_answers(definition, answers, code)
-    row = {"campaign_id": campaign.id, "qversion_id": campaign.qversion_id, "school_id": code.school_id,
-           "class_group_id": code.class_group_id, "grade": code.grade, "status": RESPONSE_SUBMITTED,
-           "submitted_on": today(), "submission_key": digest(draft.id),
-           **response_values(definition, answers), **result_values(result)}
-    if extra:
-        row["notes"] = {"extra": extra}
+    row = response_row(code, definition, answers, result, {"extra": extra} if extra else None)
+    marks = sentmarks.mark_rows(sentmarks.send_key(draft.id), posted or {}, result.risk)
     draft_id = draft.id
     for attempt in range(3):
         try:
-            response_id = _insert(row, draft_id)
+            response_id = _insert(row, draft_id, marks)
+            traces.anonymous_write()
             return Submitted(response_id, result, response=_stored_response(response_id))
         except IntegrityError:
             db.session.rollback()
-            return Submitted(None, None, duplicate=True, submission_key=row["submission_key"])
+            return Submitted(None, result, duplicate=True)
         except OperationalError as exc:  # SQLite "database is locked" after the busy timeout
             db.session.rollback()
             current_app.logger.warning("submission retry %s: %s", attempt + 1, exc.__class__.__name__)
     raise SubmissionBusy()
+
+
+def response_row(code: AccessCode, definition: Definition, answers: dict, result: ScoreResult,
+                 notes: dict | None = None) -> dict[str, Any]:
+    """The stored row: where (school, class, grade), what, and the date. Nothing else."""
+    campaign = code.campaign
+    row = {"id": random_id(), "campaign_id": campaign.id, "qversion_id": campaign.qversion_id,
+           "school_id": code.school_id, "class_group_id": code.class_group_id, "grade": code.grade,
+           "status": RESPONSE_SUBMITTED, "submitted_on": today(),
+           **response_values(definition, answers), **result_values(result)}
+    if notes:
+        row["notes"] = notes
+    return row
+
+
+def store_risk_page(code: AccessCode, posted: dict[str, Any], send: str | None) -> Submitted:
+    """A page holding a risk answer arrived with no draft to add it to (a second tab, a
+    draft already sent or gone): store it as a response of its own, once per distinct page."""
+    definition = definition_of(code.campaign)
+    raw = {k: v for k, v in posted.items() if k in definition.items and v is not None}
+    answers = check_answers(definition, raw, partial=True)
+    result = _score_partial(definition, answers, code)
+    row = response_row(code, definition, answers, result, {"partial": True})
+    connection = db.session.connection()
+    if send:
+        used = sentmarks.find(sentmarks.used_key(send))
+        marks = sentmarks.mark_rows(send, posted, True)
+        connection.execute(sentmarks.INSERT_MARKS, marks[1:] if used else marks)
+        if used is not None:
+            sentmarks.remember_help(send)
+    response_id = connection.execute(_INSERT_RESPONSE, row).scalar_one()
+    db.session.commit()
+    traces.anonymous_write()
+    return Submitted(response_id, result, response=_stored_response(response_id))
+
+
+def _score_partial(definition: Definition, answers: dict[str, Any], code: AccessCode) -> ScoreResult:
+    """Scales need every item; risk rules need only theirs. A part-page keeps its risk flags."""
+    try:
+        return score_answers(definition, answers, code)
+    except ScoringError:
+        scoring = definition.model.scoring
+        rules = [rule.id for rule in (scoring.risk if scoring else []) if evaluate(rule.when, answers)]
+        return ScoreResult(risk=bool(rules), risk_rules=rules, needs_review=True)
 
 
 def split_answers(definition: Definition, extra: Definition | None, raw: dict[str, Any]) -> tuple[dict, dict]:
@@ -194,15 +241,31 @@ def token_counts(code_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
+def classes_over_size(campaign_id: int, school_id: int) -> set[int]:
+    """Classes with more responses than students: one device answering many times, or a
+    code passed beyond its class. The school is told; nothing says which responses."""
+    rows = db.session.execute(
+        select(ClassGroup.id).join(Response, Response.class_group_id == ClassGroup.id)
+        .where(Response.campaign_id == campaign_id, Response.school_id == school_id,
+               Response.status == RESPONSE_SUBMITTED, ClassGroup.size > 0)
+        .group_by(ClassGroup.id, ClassGroup.size).having(func.count(Response.id) > ClassGroup.size)).scalars()
+    return set(rows)
+
+
 _INSERT_RESPONSE = insert(Response).returning(Response.id)
 _DELETE_DRAFT = delete(RespondentDraft).where(RespondentDraft.id == bindparam("draft_id"))
-# PostgreSQL runs both as one statement (a data-modifying CTE): one round trip fewer on
-# every submission. SQLite allows only SELECT in a CTE.
-_INSERT_RESPONSE_DELETE_DRAFT = _INSERT_RESPONSE.add_cte(_DELETE_DRAFT.cte("sent_draft"))
+_INSERT_MARKS = insert(SentMark).values([
+    {"key": bindparam("used_key"), "help": bindparam("mark_help"), "expires_on": bindparam("mark_expires")},
+    {"key": bindparam("post_key"), "help": bindparam("mark_help"), "expires_on": bindparam("mark_expires")}])
+# PostgreSQL runs all three as one statement (data-modifying CTEs): no extra round trip on
+# a submission. SQLite allows only SELECT in a CTE.
+_INSERT_RESPONSE_DELETE_DRAFT = (_INSERT_RESPONSE.add_cte(_DELETE_DRAFT.cte("sent_draft"))
+                                 .add_cte(_INSERT_MARKS.cte("sent_marks")))
 
 
-def _insert(row: dict[str, Any], draft_id: str) -> int:
-    """One transaction: the response in, the draft out.
+def _insert(row: dict[str, Any], draft_id: str, marks: list[dict[str, Any]]) -> int:
+    """One transaction: the send marks in (a used send key fails here: a duplicate), the
+    response in, the draft out.
 
     Core statements on the session's connection (compiled once per worker, no ORM
     unit of work), and the request's loaded objects are not expired by this commit:
@@ -210,9 +273,13 @@ def _insert(row: dict[str, Any], draft_id: str) -> int:
     not change them."""
     session = db.session()
     connection = session.connection()
+    mark_params = {"used_key": marks[0]["key"], "post_key": marks[1]["key"], "mark_help": marks[0]["help"],
+                   "mark_expires": marks[0]["expires_on"]}
     if connection.dialect.name == "postgresql":
-        response_id = connection.execute(_INSERT_RESPONSE_DELETE_DRAFT, {**row, "draft_id": draft_id}).scalar_one()
+        response_id = connection.execute(_INSERT_RESPONSE_DELETE_DRAFT,
+                                         {**row, "draft_id": draft_id, **mark_params}).scalar_one()
     else:
+        connection.execute(_INSERT_MARKS, mark_params)
         response_id = connection.execute(_INSERT_RESPONSE, row).scalar_one()
         connection.execute(_DELETE_DRAFT, {"draft_id": draft_id})
     session.expire_on_commit = False
@@ -248,6 +315,6 @@ def score_answers(definition: Definition, answers: dict[str, Any], code: AccessC
     return score(definition, answers, methods=registry.scoring_methods, context=context)
 
 
-__all__ = ["AnswerError", "SubmissionBusy", "Submitted", "find_code", "find_code_and_draft", "new_draft",
-           "issue_tokens", "redeem_token", "merge_answers", "save_draft", "submit", "already_submitted",
+__all__ = ["AnswerError", "SubmissionBusy", "Submitted", "find_code", "find_code_and_draft", "draft_key", "new_draft",
+           "issue_tokens", "redeem_token", "merge_answers", "save_draft", "submit", "store_risk_page",
            "score_answers", "split_answers", "token_counts"]

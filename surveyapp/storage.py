@@ -14,7 +14,8 @@ from .scoring import ScoreResult
 
 
 def enable_sqlite_pragmas(engine) -> None:
-    """WAL lets readers work during writes; the busy timeout makes writers wait, not fail."""
+    """WAL lets readers work during writes; the busy timeout makes writers wait, not fail;
+    secure_delete zeroes deleted rows (anonymity: see surveyapp/traces.py)."""
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
@@ -23,6 +24,7 @@ def enable_sqlite_pragmas(engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted drafts and marks are overwritten, not left in free pages
         cursor.close()
 
 

@@ -426,3 +426,22 @@ def test_serving_hooks_name_the_plugin_on_a_wrong_type(install, hook, arguments,
     with pytest.raises(PluginContractError) as info:
         getattr(hooks, hook)(**{name.strip(): None for name in arguments.split(",")})
     assert str(info.value) == f"{WHO}: {hook} {expected}"
+
+
+def test_a_plugin_written_for_after_submit_redirect_still_starts_with_a_warning(tmp_path):
+    """Plugins written today keep working: the retired hook is accepted, never called, and warned about."""
+    import warnings
+
+    from conftest import make_app
+    from surveyapp.hookspecs import hookimpl
+
+    class OldStyle:
+        @hookimpl
+        def after_submit_redirect(self, response):
+            raise AssertionError("never called: the core decides help after a risk answer")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app = make_app(tmp_path, extra_plugins=[OldStyle()])
+    assert app is not None
+    assert any("after_submit_redirect is no longer called" in str(w.message) for w in caught)

@@ -21,7 +21,7 @@ from surveyapp.config import ConfigError
 from surveyapp.extensions import db
 from surveyapp.models import AccessCode
 from surveyapp.respondent import issue_tokens
-from surveyapp.views import respond as respond_views
+from surveyapp import codeguard as respond_views
 from security_site import view_rules
 
 # -- CSRF ------------------------------------------------------------------------------------------
@@ -105,20 +105,23 @@ def test_unknown_accounts_are_checked_against_a_password_hash_too(app, world, mo
     assert len(calls) == 1 and calls[0].startswith("pbkdf2:sha256:1000")
 
 
-def test_attempt_window_starts_at_the_first_attempt_and_then_expires(app, monkeypatch):
-    """A burst that crosses a wall-clock boundary (10:09 -> 10:10) is still one window;
-    ten minutes after its first attempt the key may try again."""
+def test_attempt_windows_are_slices_of_the_clock_and_rows_go_when_they_end(app, monkeypatch):
+    """A row keeps no attempt's own minute, only the end of its ten-minute slice, and is
+    deleted once the slice is over (a burst straddling two slices gets at most twice the limit)."""
     from surveyapp import ratelimit
-    minute = [29_000_009]
+    from surveyapp.models import RateCounter
+    minute = [29_000_003]
     monkeypatch.setattr(ratelimit, "_minute", lambda: minute[0])
     with app.test_request_context():
         assert [ratelimit.hit("k", 3, 600) for _ in range(3)] == [True] * 3
         minute[0] += 1
         assert ratelimit.hit("k", 3, 600) is False and ratelimit.exceeded("k", 3, 600)
-        minute[0] += 9  # ten minutes after the first attempt
+        assert db.session.execute(select(RateCounter.window)).scalar_one() == 29_000_010
+        minute[0] = 29_000_010  # the slice is over
         assert not ratelimit.exceeded("k", 3, 600)
-        assert ratelimit.hit("k", 3, 600) is True
-        assert [ratelimit.hit("k", 3, 600) for _ in range(3)] == [True, True, False]
+        ratelimit.hit("other", 3, 600)  # any new counter clears finished slices
+        assert db.session.execute(select(RateCounter.window)).scalars().all() == [29_000_020]
+        assert [ratelimit.hit("k", 3, 600) for _ in range(4)] == [True, True, True, False]
 
 
 def test_password_spraying_from_one_address_is_limited(app, world, monkeypatch):

@@ -14,7 +14,7 @@ from sqlalchemy import case as sql_case, delete, func, select
 from surveyapp import audit
 from surveyapp.access import COUNSELLOR
 from surveyapp.extensions import db
-from surveyapp.models import OrgUnit, today, utcnow
+from surveyapp.models import OrgUnit, day_start, today, utcnow
 
 from . import notices
 from .models import (CONSENT_BASES, REFERRALS, SESSION_FORMS, STATUSES, TOPICS, URGENCIES, Alert, Case,
@@ -42,8 +42,10 @@ def can_read(user, case: Case | None) -> bool:
 
 
 def log(action: str, case: Case, **detail: Any) -> None:
+    """An anonymous student's own action is logged with its date only (no time of day)."""
+    dated = bool(case.anonymous) and detail.get("user_id", -1) is None
     audit.record(f"mental_health.{action}", object_type=OBJECT, object_id=case.id, org_id=case.school_id,
-                 **detail)
+                 dated=dated, **detail)
 
 
 # -- creation -----------------------------------------------------------------------------
@@ -67,7 +69,7 @@ def create_request(school: OrgUnit, *, source: str, anonymous: bool, name: str |
     """A self-referral (or an anonymous screening's "contact me"); urgent ones raise an alert."""
     case = Case(school_id=school.id, source=source, anonymous=anonymous,
                 topic=_choice(topic, TOPICS, "other"), urgency=_choice(urgency, URGENCIES, "normal"),
-                message=_clean(message, 4000))
+                message=_clean(message, 4000), created_at=day_start() if anonymous else utcnow())
     if not anonymous:
         case.student_name, case.student_class = _clean(name, 200), _clean(klass, 40)
         case.contact = _clean(contact, 200)
@@ -110,7 +112,8 @@ def link_response(case: Case, response, result) -> None:
 
 
 def raise_alert(case: Case, reason: str) -> Alert:
-    alert = Alert(case=case, school_id=case.school_id, reason=reason)
+    alert = Alert(case=case, school_id=case.school_id, reason=reason,
+                  raised_at=day_start() if case.anonymous else utcnow().replace(microsecond=0))
     db.session.add(alert)
     db.session.flush()
     log("alert.raise", case, alert=alert.id, reason=reason, user_id=None)

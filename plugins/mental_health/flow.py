@@ -1,17 +1,17 @@
 """The student side of the module: the consent gate, linking identity, help first on risk.
 
-The core calls ``before_answering`` (consent) and ``after_submit_redirect`` (help) for
-first sends and for re-posts alike, so help can never be skipped by a double tap.
+The core calls ``before_answering`` (consent) and decides itself when help follows a
+risk answer; this module adds to the help page (``respondent_help``) a way to reach the
+counsellor.
 
 Only this module's campaigns are touched: every function returns early for others.
 """
 from __future__ import annotations
 
-from flask import session, url_for
-from sqlalchemy import select
+from flask import render_template, session, url_for
 
 from surveyapp.extensions import db
-from surveyapp.models import AccessCode
+from surveyapp.models import day_start
 
 from . import cases
 from .models import Case
@@ -77,22 +77,17 @@ def _unidentified_alert(response, campaign) -> None:
     """The identity was lost (cookie cleared, other device): still raise the alert, with the class."""
     klass = response.class_group.name if response.class_group else None
     case = Case(school_id=response.school_id, source="confidential_screening", anonymous=True, topic="feelings",
-                student_class=klass, campaign_id=campaign.id, response_id=response.id, urgency="urgent")
+                student_class=klass, campaign_id=campaign.id, response_id=response.id, urgency="urgent",
+                created_at=day_start())
     db.session.add(case)
     db.session.flush()
     cases.log("case.create", case, source=case.source, user_id=None)
     cases.raise_alert(case, "screening_risk")
 
 
-def next_url(response, campaign, result) -> str | None:
-    if not is_ours(campaign) or not getattr(result, "risk", False):
-        return None
-    return help_url(response, campaign)
-
-
-def help_url(response, campaign) -> str:
-    code = db.session.execute(select(AccessCode.code).filter_by(
-        campaign_id=campaign.id, school_id=response.school_id, class_group_id=response.class_group_id)
-        .limit(1)).scalar_one_or_none()
-    mode = "confidential" if is_confidential(campaign) else "anonymous"
-    return url_for("mental_health.help_page", school=response.school.code, mode=mode, c=code)
+def help_blocks(campaign, school) -> list:
+    """The core's help page, for this module's campaigns: how the counsellor can be reached."""
+    if not is_ours(campaign) or school is None:
+        return []
+    return [render_template("mental_health/_screening_help.html", school=school,
+                            confidential=is_confidential(campaign))]

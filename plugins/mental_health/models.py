@@ -7,7 +7,7 @@ Deletion is real (``purge``): no soft-delete flags, no history tables.
 from __future__ import annotations
 
 from surveyapp.extensions import db
-from surveyapp.models import today, utcnow
+from surveyapp.models import RANDOM_KEY, random_id, today, utcnow
 
 STATUSES = ("new", "contacted", "in_progress", "closed")
 SOURCES = ("self_referral", "screening_offer", "confidential_screening")
@@ -22,7 +22,9 @@ class Case(db.Model):
     """A request for help: a self-referral, or an identified (confidential) screening."""
 
     __tablename__ = "mental_health_case"
-    id = db.Column(db.Integer, primary_key=True)
+    # Random keys: an anonymous request's id says nothing about when it came, even beside
+    # identified cases and audit entries that carry times.
+    id = db.Column(RANDOM_KEY, primary_key=True, autoincrement=False, default=random_id)
     school_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False, index=True)
     source = db.Column(db.String(30), nullable=False)
     status = db.Column(db.String(20), nullable=False, default="new")
@@ -36,11 +38,11 @@ class Case(db.Model):
     consent_basis = db.Column(db.String(30))
     consent_on = db.Column(db.Date)
     campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id", ondelete="SET NULL"))
-    response_id = db.Column(db.Integer, db.ForeignKey("response.id", ondelete="SET NULL"))
+    response_id = db.Column(RANDOM_KEY, db.ForeignKey("response.id", ondelete="SET NULL"))
     awaiting_answers = db.Column(db.Boolean, nullable=False, default=False)
     needs_review = db.Column(db.Boolean, nullable=False, default=False)
     created_on = db.Column(db.Date, nullable=False, default=today)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # 00:00 when anonymous: the date only
     closed_on = db.Column(db.Date)
     closure_note = db.Column(db.Text)
 
@@ -55,12 +57,12 @@ class Alert(db.Model):
     """An urgent alert; it stays open until a counsellor records who handled it, when and how."""
 
     __tablename__ = "mental_health_alert"
-    id = db.Column(db.Integer, primary_key=True)
-    case_id = db.Column(db.Integer, db.ForeignKey("mental_health_case.id", ondelete="CASCADE"),
+    id = db.Column(RANDOM_KEY, primary_key=True, autoincrement=False, default=random_id)
+    case_id = db.Column(RANDOM_KEY, db.ForeignKey("mental_health_case.id", ondelete="CASCADE"),
                         nullable=False, index=True)
     school_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False, index=True)
     reason = db.Column(db.String(60), nullable=False)
-    raised_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    raised_at = db.Column(db.DateTime, nullable=False, default=utcnow)  # 00:00 for an anonymous case
     handled_at = db.Column(db.DateTime)
     handled_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"))
     handled_action = db.Column(db.Text)
@@ -74,7 +76,7 @@ class CaseSession(db.Model):
 
     __tablename__ = "mental_health_session"
     id = db.Column(db.Integer, primary_key=True)
-    case_id = db.Column(db.Integer, db.ForeignKey("mental_health_case.id", ondelete="CASCADE"),
+    case_id = db.Column(RANDOM_KEY, db.ForeignKey("mental_health_case.id", ondelete="CASCADE"),
                         nullable=False, index=True)
     held_on = db.Column(db.Date, nullable=False)
     form = db.Column(db.String(20), nullable=False)

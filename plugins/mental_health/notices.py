@@ -20,7 +20,8 @@ def subject_key(alert) -> str:
 
 
 def alert_raised(alert) -> None:
-    notify.raise_urgent(ALERT.id, alert.case.school, subject_key(alert), f"/mental-health/case/{alert.case_id}")
+    notify.raise_urgent(ALERT.id, alert.case.school, subject_key(alert), f"/mental-health/case/{alert.case_id}",
+                        anonymous=alert.case.anonymous)
 
 
 def alert_handled(alert, user) -> None:

@@ -34,9 +34,9 @@ def submission_completed(response, campaign, result):
 
 
 @hookimpl
-def after_submit_redirect(response, campaign, result):
-    from .flow import next_url
-    return next_url(response, campaign, result)
+def respondent_help(campaign, school):
+    from .flow import help_blocks
+    return help_blocks(campaign, school)
 
 
 @hookimpl

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from surveyapp import audit
 from surveyapp.extensions import db
 from surveyapp.models import (RESPONSE_DRAFT, RESPONSE_SUBMITTED, Attachment, Campaign, OrgUnit, Response,
-                              today, utcnow)
+                              StaffAuthorship, today, utcnow)
 from surveyapp.questionnaire import AnswerError, Definition, check_answers, check_value
 from surveyapp.questionnaire.schema import CRITERION_NOT_MET, TEXT_TYPES
 from surveyapp.respondent import score_answers
@@ -134,9 +134,10 @@ def start(campaign: Campaign, school: OrgUnit, user_id: Optional[int]) -> Assess
                                   .order_by(Response.id).limit(1)).scalar_one_or_none()
     if response is None:
         response = Response(campaign_id=campaign.id, qversion_id=campaign.qversion_id, school_id=school.id,
-                            status=RESPONSE_DRAFT, user_id=user_id, notes={}, texts={}, scores={})
+                            status=RESPONSE_DRAFT, notes={}, texts={}, scores={})
         db.session.add(response)
         db.session.flush()
+        db.session.add(StaffAuthorship(response_id=response.id, user_id=user_id))
     status = SUBMITTED if response.status == RESPONSE_SUBMITTED else DRAFT
     assessment = Assessment(campaign_id=campaign.id, school_id=school.id, response_id=response.id,
                             status=status, result=response.outcome if status == SUBMITTED else None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import UniqueConstraint
 
 from surveyapp.extensions import db
-from surveyapp.models import utcnow
+from surveyapp.models import RANDOM_KEY, utcnow
 
 NOT_STARTED, DRAFT, SUBMITTED, RETURNED, RECOGNISED, REFUSED = (
     "not_started", "draft", "submitted", "returned", "recognised", "refused")
@@ -25,7 +25,7 @@ class Assessment(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id"), nullable=False, index=True)
     school_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False, index=True)
-    response_id = db.Column(db.Integer, db.ForeignKey("response.id"), nullable=False, unique=True)
+    response_id = db.Column(RANDOM_KEY, db.ForeignKey("response.id"), nullable=False, unique=True)
     status = db.Column(db.String(12), nullable=False, default=DRAFT)
     result = db.Column(db.String(40))
     reviewer_org_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"))

@@ -44,7 +44,7 @@ def message_posted(message: BoxMessage) -> None:
     if message.urgent:
         db.session.flush()
         notify.raise_urgent(URGENT.id, message.school, subject_key(message),
-                            f"/school_dialogue/messages/{message.id}")
+                            f"/school_dialogue/messages/{message.id}", anonymous=True)  # the box is anonymous
 
 
 def message_seen(message: BoxMessage, user) -> None:

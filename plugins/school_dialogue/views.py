@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import _
 from flask_login import current_user
 
-from surveyapp import get_registry, ratelimit
+from surveyapp import get_registry, ratelimit, traces
 from surveyapp.access import ADMIN, AUDITOR, COUNSELLOR, REPORT_ROLES, VIEWER, in_scope, public, require_role
 from surveyapp.campaigns import campaigns_visible_to, schools_in
 from surveyapp.extensions import db
@@ -57,6 +57,7 @@ def box_form(code: str):
             return render_template("school_dialogue/box_limited.html", school=school), 429
         else:
             message, receipt = box.post_message(school, body)
+            traces.anonymous_write()
             return render_template("school_dialogue/box_sent.html", school=school, message=message,
                                    receipt=receipt)
     return render_template("school_dialogue/box_form.html", school=school, body=body, error=error,

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from ..access import ADMIN, COUNSELLOR, SAFEGUARDING
 from ..extensions import db
-from ..models import OrgUnit, User, utcnow
+from ..models import OrgUnit, User, day_start, utcnow
 from ..workdays import add_working_hours, parse_hours
 from .kinds import ESCALATION
 from .models import Escalation, Notification
@@ -27,17 +27,22 @@ def due_after(start: dt.datetime) -> dt.datetime:
 
 
 def raise_urgent(kind: str, school: OrgUnit, subject_key: str, link: str,
-                 recipients: Iterable[User] | None = None, now: dt.datetime | None = None) -> Escalation:
+                 recipients: Iterable[User] | None = None, now: dt.datetime | None = None,
+                 anonymous: bool = False) -> Escalation:
     """Tell ``recipients`` (default: the school's counsellors; its admins when it has none) now
     and start the escalation clock.
 
-    ``subject_key`` names the matter for ``acknowledge`` and ``told`` (e.g. "<module>_alert:<id>")."""
+    ``subject_key`` names the matter for ``acknowledge`` and ``told`` (e.g. "<module>_alert:<id>").
+    ``anonymous``: raised by an anonymous action; every time kept holds the date only, but for
+    the deadline of the next level, which the safeguarding rule needs until someone acts."""
     now = now or utcnow()
     people = list(recipients) if recipients is not None else holders(school, COUNSELLOR)
     people = people or holders(school, ADMIN)  # nobody may wait four hours because a post is vacant
-    enqueue(kind, people, org=school, params={"school": school.id, "link": link}, subject_key=subject_key)
-    escalation = Escalation(subject_key=subject_key, kind=kind, org_id=school.id, link=link, raised_at=now,
-                            level=0, next_at=due_after(now))
+    enqueue(kind, people, org=school, params={"school": school.id, "link": link}, subject_key=subject_key,
+            anonymous=anonymous)
+    escalation = Escalation(subject_key=subject_key, kind=kind, org_id=school.id, link=link,
+                            raised_at=day_start() if anonymous else now, level=0, next_at=due_after(now),
+                            anonymous=anonymous)
     db.session.add(escalation)
     db.session.flush()
     return escalation
@@ -45,10 +50,15 @@ def raise_urgent(kind: str, school: OrgUnit, subject_key: str, link: str,
 
 def acknowledge(subject_key: str, user: User | None, now: dt.datetime | None = None) -> bool:
     """Someone acted: no further level is told. True when this call stopped the clock."""
-    result = db.session.execute(update(Escalation).where(Escalation.subject_key == subject_key,
-                                                         Escalation.acknowledged_at.is_(None))
-                                .values(acknowledged_at=now or utcnow(), next_at=None,
+    now = now or utcnow()
+    open_matter = (Escalation.subject_key == subject_key, Escalation.acknowledged_at.is_(None))
+    result = db.session.execute(update(Escalation).where(*open_matter, Escalation.anonymous.is_(False))
+                                .values(acknowledged_at=now, next_at=None,
                                         acknowledged_by_id=user.id if user else None))
+    if not result.rowcount:  # an anonymous matter keeps the date only
+        result = db.session.execute(update(Escalation).where(*open_matter)
+                                    .values(acknowledged_at=day_start(), next_at=None,
+                                            acknowledged_by_id=user.id if user else None))
     return result.rowcount == 1
 
 
@@ -81,7 +91,8 @@ def escalate(escalation: Escalation, now: dt.datetime) -> None:
         if people:
             break
     # No link into the record: a contact above the school is not its counsellor and cannot read it.
-    enqueue(ESCALATION.id, people, org=unit, params={"school": escalation.org_id}, subject_key=escalation.subject_key)
+    enqueue(ESCALATION.id, people, org=unit, params={"school": escalation.org_id},
+            subject_key=escalation.subject_key, anonymous=escalation.anonymous)
     escalation.level = level
     escalation.next_at = due_after(now) if unit.parent_id else None
 

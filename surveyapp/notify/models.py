@@ -26,6 +26,9 @@ class Notification(db.Model):
     org_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"))  # the unit it concerns (admin scope)
     params = db.Column(db.JSON, nullable=False, default=dict)
     urgent = db.Column(db.Boolean, nullable=False, default=False)
+    # Caused by an anonymous action: its times hold the date only, except a retry's next attempt
+    # while a delivery is failing (docs/privacy.md).
+    anonymous = db.Column(db.Boolean, nullable=False, default=False)
     status = db.Column(db.String(10), nullable=False, default="pending")
     attempts = db.Column(db.Integer, nullable=False, default=0)
     next_attempt_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -53,6 +56,9 @@ class Escalation(db.Model):
     org_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False)
     link = db.Column(db.String(200), nullable=False)
     raised_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # An anonymous matter: raised and acknowledged hold the date only; ``next_at`` (when the
+    # level above is told) is the one time kept, and only while nobody has acted.
+    anonymous = db.Column(db.Boolean, nullable=False, default=False)
     level = db.Column(db.Integer, nullable=False, default=0)
     next_at = db.Column(db.DateTime, index=True)   # when the next level is told; none once finished
     acknowledged_at = db.Column(db.DateTime)

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import OrgUnit, RoleAssignment, User, utcnow
+from ..models import OrgUnit, RoleAssignment, User, day_start, utcnow
 from .channels import Recipient, registered_channels
 from .kinds import clean_params, kind_for
 from .models import Notification, Preference
@@ -42,12 +42,13 @@ def _message_id() -> str:
 
 def enqueue(kind: str, recipients: Iterable[User | str], *, org: OrgUnit | None = None,
             params: dict | None = None, dedup_key: str | None = None,
-            subject_key: str | None = None) -> list[Notification]:
+            subject_key: str | None = None, anonymous: bool = False) -> list[Notification]:
     """One outbox row per recipient and channel, in the current transaction (the caller commits).
 
     ``recipients`` are accounts (inactive ones are skipped) or configured e-mail addresses.
     With ``dedup_key``, a notification already written under that key is not written again
-    (daily sweeps may run in several workers)."""
+    (daily sweeps may run in several workers). ``anonymous``: caused by an anonymous action, so
+    the row's times hold the date only (due at once: today's 00:00 has passed)."""
     definition = kind_for(kind)
     clean = clean_params(params)
     channels = registered_channels()
@@ -67,8 +68,9 @@ def enqueue(kind: str, recipients: Iterable[User | str], *, org: OrgUnit | None 
             row = Notification(kind=kind, channel=channel.id, user_id=recipient.user_id,
                                address=None if user else recipient.email, org_id=org.id if org else None,
                                params=clean, urgent=definition.urgent, status="held" if held else "pending",
-                               next_attempt_at=utcnow(), message_id=_message_id(), subject_key=subject_key,
-                               dedup_key=key)
+                               next_attempt_at=day_start() if anonymous else utcnow(),
+                               message_id=_message_id(), subject_key=subject_key, dedup_key=key,
+                               anonymous=anonymous, **({"created_at": day_start()} if anonymous else {}))
             db.session.add(row)
             written.append(row)
     db.session.flush()

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
-from ..models import User, utcnow
+from ..models import User, day_start, utcnow
 from .channels import ChannelError, OutgoingMessage, PermanentError, registered_channels
 from .kinds import UnsafeParameter, compose
 from .models import Notification
@@ -85,6 +85,8 @@ def deliver(note_id: int, now: dt.datetime) -> str:
             note.status, note.next_attempt_at = "pending", now + backoff(note.attempts)
     else:
         note.status, note.sent_at, note.lease_until, note.last_error = "sent", utcnow(), None, None
+        if note.anonymous:  # sent: nothing of the anonymous moment stays
+            note.sent_at = note.next_attempt_at = day_start()
     db.session.commit()
     return note.status
 

@@ -200,6 +200,8 @@ class RiskRule(Strict):
     id: str = Field(pattern=ID_PATTERN)
     when: Condition
     label: Text
+    # Said to the respondent on the help page when the rule is met (the label is for staff).
+    help: Optional[Text] = None
 
 
 class OutcomeRule(Strict):

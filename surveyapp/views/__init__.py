@@ -14,6 +14,8 @@ def register(app: Flask) -> None:
     for module in (auth, account, main, admin, campaigns, respond, reports, exports, notify):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
+    from ..traces import checkpoint_after_anonymous_write
+    app.after_request(checkpoint_after_anonymous_write)
     app.context_processor(_template_globals)
     for code in (400, 403, 404, 413, 429, 500):
         app.register_error_handler(code, _error_page)

@@ -21,7 +21,7 @@ from ..campaigns import (CampaignError, access_codes, add_extra_item, campaigns_
 from ..extensions import db
 from ..extra_items import EXTRA_TYPES, build_item
 from ..models import RESPONSE_SUBMITTED, AccessCode, Campaign, OrgUnit, Response
-from ..respondent import issue_tokens, token_counts
+from ..respondent import classes_over_size, issue_tokens, token_counts
 from ..reports import participation
 from ..storage import chosen_definition, newer_stored_versions, version_choice
 from ..labels import level_label, status_label
@@ -41,6 +41,7 @@ class CampaignForm(FlaskForm):
     levels = SelectMultipleField(validators=[Optional()])
     grades = StringField(validators=[Optional(), Length(max=60)])
     tokens = BooleanField()
+    shared_devices = BooleanField()
 
 
 def _campaign_or_404(campaign_id: int, roles=ANY_ROLE) -> Campaign:
@@ -64,7 +65,8 @@ def _form() -> CampaignForm:
               "opens_on": _("Opens on"), "closes_on": _("Closes on"),
               "levels": _("School levels (none chosen: those the questionnaire applies to)"),
               "grades": _("Grades (comma-separated, empty for all)"),
-              "tokens": _("Also require a one-time code per student (printed slips)")}
+              "tokens": _("Also require a one-time code per student (printed slips)"),
+              "shared_devices": _("Students answer on shared computers (allow more than one response per device)")}
     for name, text in labels.items():
         form[name].label.text = text
     form.levels.choices = [(level, level_label(level)) for level in SCHOOL_LEVELS]
@@ -103,7 +105,7 @@ def new():
                 name=form.name.data, definition=definition, owner=_owner_for(units), scope=units,
                 user_id=current_user.id, opens_on=form.opens_on.data, closes_on=form.closes_on.data,
                 grades=_parse_grades(form.grades.data), levels=form.levels.data or (),
-                settings={"tokens": True} if form.tokens.data else None)
+                settings={key: True for key in ("tokens", "shared_devices") if form[key].data} or None)
         except CampaignError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -195,7 +197,8 @@ def school(campaign_id: int, school_id: int):
     return render_template(
         "campaigns/school.html", campaign=campaign, school=school, classes=school_classes(campaign, school),
         chosen=set((campaign.settings or {}).get("classes") or []), codes=codes,
-        counts=token_counts([c.id for c in codes]), extra_items=list(extra.items.values()) if extra else [],
+        counts=token_counts([c.id for c in codes]), over_size=classes_over_size(campaign.id, school.id),
+        extra_items=list(extra.items.values()) if extra else [],
         locked=_has_responses(campaign, school), types=EXTRA_TYPES, max_tokens=MAX_TOKENS)
 
 

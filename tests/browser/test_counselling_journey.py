@@ -70,7 +70,8 @@ def test_self_harm_answer_shows_help_first_and_alerts_the_counsellor(live_server
             navigate(student, student.locator("button[value=submit]"))
             break
         navigate(student, student.locator("button[value=next]"))
-    assert "/mental-health/help/" in student.url, f"the page after sending is {student.url}, not the help page"
+    assert student.url.endswith("/s/done"), f"the page after sending is {student.url}, not the neutral address"
+    assert student.locator("#help-first").count() == 1, "help must come first after a risk answer"
     assert "111" in student.locator("main").inner_text()
     assert_accessible(student, "the help page")
     shot(student, "journey3-04-help-first")

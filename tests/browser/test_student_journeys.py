@@ -96,7 +96,7 @@ def run_survey(server, context, name: str, check_a11y: bool) -> None:
             break
         navigate(page, page.locator("button[value=next]"))
     assert went_back
-    assert page.url.endswith(f"/s/{code}/done"), page.url
+    assert page.url.endswith("/s/done"), page.url
     assert "111" in page.locator("main").inner_text()
     shot(page, f"{name}-06-thank-you")
     page.reload()
@@ -142,7 +142,7 @@ def test_the_whole_survey_can_be_done_with_the_keyboard_only(live_server, contex
         if page.url.endswith("/done"):
             break
         answer_with_keyboard(page)
-    assert page.url.endswith(f"/s/{code}/done"), page.url
+    assert page.url.endswith("/s/done"), page.url
     assert response_count(live_server, campaign_id) == before + 1
     shot(page, "a11y-keyboard-done")
 

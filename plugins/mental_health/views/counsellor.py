@@ -69,7 +69,7 @@ def queue():
                            statuses=STATUSES)
 
 
-@bp.route("/case/<int:case_id>")
+@bp.route("/case/<key:case_id>")
 @login_required
 def case_view(case_id: int):
     case = cases.read_case(_case_or_404(case_id), current_user)
@@ -91,7 +91,7 @@ def _write(case: Case, action, message: str):
     return redirect(url_for(".case_view", case_id=case.id))
 
 
-@bp.route("/case/<int:case_id>/status", methods=["POST"])
+@bp.route("/case/<key:case_id>/status", methods=["POST"])
 @login_required
 def case_status(case_id: int):
     case = _case_or_404(case_id)
@@ -99,7 +99,7 @@ def case_status(case_id: int):
                   _("Choose a status."))
 
 
-@bp.route("/case/<int:case_id>/session", methods=["POST"])
+@bp.route("/case/<key:case_id>/session", methods=["POST"])
 @login_required
 def case_session(case_id: int):
     case = _case_or_404(case_id)
@@ -112,7 +112,7 @@ def case_session(case_id: int):
     return _write(case, add, _("Please give the date and the form of the session."))
 
 
-@bp.route("/case/<int:case_id>/close", methods=["POST"])
+@bp.route("/case/<key:case_id>/close", methods=["POST"])
 @login_required
 def case_close(case_id: int):
     case = _case_or_404(case_id)
@@ -120,7 +120,7 @@ def case_close(case_id: int):
                   _("Record how every urgent alert was handled before closing the case."))
 
 
-@bp.route("/alert/<int:alert_id>/handle", methods=["POST"])
+@bp.route("/alert/<key:alert_id>/handle", methods=["POST"])
 @login_required
 def alert_handle(alert_id: int):
     alert = db.session.get(Alert, alert_id)
@@ -131,7 +131,7 @@ def alert_handle(alert_id: int):
                   _("Write what was done for the student."))
 
 
-@bp.route("/case/<int:case_id>/print")
+@bp.route("/case/<key:case_id>/print")
 @login_required
 def case_print(case_id: int):
     """The closed record, printable for the student's file (the export before deletion)."""

@@ -7,12 +7,10 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import _, get_locale
 from sqlalchemy import select
 
-from surveyapp import ratelimit
+from surveyapp import aftercare, codeguard, ratelimit, traces
 from surveyapp.access import public
-from surveyapp.campaigns import normalise_code
 from surveyapp.extensions import db
 from surveyapp.models import OrgUnit
-from surveyapp.respondent import find_code
 
 from .. import cases, flow
 from ..helpdata import help_routes, school_contact
@@ -30,7 +28,9 @@ def _school_or_404(code: str) -> OrgUnit:
 
 
 def _confidential_code_or_404(code: str):
-    access = find_code(normalise_code(code))
+    access, limited = codeguard.lookup(code)
+    if limited:
+        abort(429)
     if access is None or not flow.is_confidential(access.campaign) or not access.campaign.is_accepting():
         abort(404)
     return access
@@ -39,13 +39,10 @@ def _confidential_code_or_404(code: str):
 @bp.route("/help/<school>")
 @public
 def help_page(school: str):
+    """The school's help routes, for anyone (no code is read: nothing to guess here)."""
     unit = _school_or_404(school)
-    mode = request.args.get("mode")
-    code = normalise_code(request.args.get("c", ""))
-    access = find_code(code) if code else None
-    done = url_for("respond.done", code=access.code) if access and access.school_id == unit.id else None
     return render_template("mental_health/help.html", school=unit, contact=school_contact(unit),
-                           hotlines=help_routes(str(get_locale())), mode=mode, done_url=done)
+                           hotlines=help_routes(str(get_locale())), mode=None, done_url=None)
 
 
 @bp.route("/s/<code>/consent", methods=["GET", "POST"])
@@ -121,8 +118,10 @@ def ask(school: str):
             flash(_("Please write a message, or your name and a way to reach you."), "error")
         else:
             db.session.commit()
-            if case.urgency == "urgent":
-                return redirect(url_for(".help_page", school=unit.code, mode="request"))
+            if case.anonymous:
+                traces.anonymous_write()
+            if case.urgency == "urgent":  # help first, at the core's neutral address
+                return aftercare.show(unit.id, None, help_first=True)
             return redirect(url_for(".sent", school=unit.code))
     return render_template("mental_health/ask.html", school=unit, topics=TOPICS, urgencies=URGENCIES,
                            form=request.form, limited=False, from_screening=from_screening), \
