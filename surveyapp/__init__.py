@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any, Iterable
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -76,7 +76,9 @@ def _init_babel(app: Flask, hooks) -> None:
 
 def select_locale() -> str:
     languages = ("vi", "en")
-    chosen = request.args.get("lang") if request else None
+    if not has_request_context():  # the command line and workers speak the default language
+        return "vi"
+    chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
         return chosen

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .extensions import db
@@ -36,7 +37,8 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
+        return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged", created=len(self.created),
+                 updated=len(self.updated), unchanged=len(self.unchanged))
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -49,21 +51,23 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         elif suffix == ".xlsx":
             rows = _xlsx_rows(path)
         else:
-            raise ImportError_([f"{path.name}: use a .csv (UTF-8) or .xlsx file"])
+            raise ImportError_([_("%(file)s: use a .csv (UTF-8) or .xlsx file", file=path.name)])
     except UnicodeDecodeError:
-        raise ImportError_([f"{path.name}: the CSV file is not UTF-8 encoded"]) from None
+        raise ImportError_([_("%(file)s: the CSV file is not UTF-8 encoded", file=path.name)]) from None
     except ImportError_:
         raise
     except Exception as exc:  # a corrupt workbook or CSV: say so, write nothing
-        raise ImportError_([f"{path.name}: cannot be read ({exc.__class__.__name__}: {exc})"]) from None
+        raise ImportError_([_("%(file)s: cannot be read (%(error)s)", file=path.name,
+                                error=f"{exc.__class__.__name__}: {exc}")]) from None
     if not rows:
-        raise ImportError_([f"{path.name}: the file is empty"])
+        raise ImportError_([_("%(file)s: the file is empty", file=path.name)])
     header = [str(h or "").strip().lower() for h in rows[0]]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [h for h in header if h and h not in COLUMNS]
     if missing or unknown:
-        problems = [f"{path.name} row 1: missing column '{c}'" for c in missing]
-        problems += [f"{path.name} row 1: unknown column '{c}' (allowed: {', '.join(COLUMNS)})" for c in unknown]
+        problems = [_("%(file)s row 1: missing column '%(column)s'", file=path.name, column=c) for c in missing]
+        problems += [_("%(file)s row 1: unknown column '%(column)s' (allowed: %(allowed)s)", file=path.name,
+                       column=c, allowed=", ".join(COLUMNS)) for c in unknown]
         raise ImportError_(problems)
     return [{h: ("" if v is None else str(v)).strip() for h, v in zip(header, row) if h}
             for row in rows[1:] if any(str(v or "").strip() for v in row)]
@@ -85,27 +89,33 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
 
 
 def _check_row(number: int, row: dict[str, str], codes_in_file: set[str], existing: set[str]) -> list[str]:
-    where = f"row {number}"
-    problems = [f"{where}, column '{c}': required" for c in REQUIRED if not row.get(c)]
+    where = _("row %(number)s", number=number)
+    problems = [_("%(where)s, column '%(column)s': required", where=where, column=c)
+                for c in REQUIRED if not row.get(c)]
     if row.get("kind") and row["kind"] not in ORG_KINDS:
-        problems.append(f"{where}, column 'kind': '{row['kind']}' is not one of {', '.join(ORG_KINDS)}")
+        problems.append(_("%(where)s, column 'kind': '%(value)s' is not one of %(allowed)s", where=where,
+                          value=row["kind"], allowed=", ".join(ORG_KINDS)))
     levels = [lvl.strip() for lvl in row.get("levels", "").replace(";", ",").split(",") if lvl.strip()]
     for level in levels:
         if level not in SCHOOL_LEVELS:
-            problems.append(f"{where}, column 'levels': '{level}' is not one of {', '.join(SCHOOL_LEVELS)}")
+            problems.append(_("%(where)s, column 'levels': '%(value)s' is not one of %(allowed)s", where=where,
+                              value=level, allowed=", ".join(SCHOOL_LEVELS)))
     if row.get("kind") == "school" and not levels:
-        problems.append(f"{where}, column 'levels': a school needs at least one level")
+        problems.append(_("%(where)s, column 'levels': a school needs at least one level", where=where))
     if row.get("enrolment") and not ENROLMENT.fullmatch(row["enrolment"]):
-        problems.append(f"{where}, column 'enrolment': must be a whole number")
+        problems.append(_("%(where)s, column 'enrolment': must be a whole number", where=where))
     problems += _check_sizes(where, row)
     for column in ("parent_code", "reviewer_code"):
         ref = row.get(column)
         if ref and ref not in codes_in_file and ref not in existing:
-            problems.append(f"{where}, column '{column}': unknown unit code '{ref}'")
+            problems.append(_("%(where)s, column '%(column)s': unknown unit code '%(code)s' (in neither the "
+                              "file nor the organisation tree)", where=where, column=column, code=ref))
     if row.get("kind") == "department" and row.get("parent_code"):
-        problems.append(f"{where}, column 'parent_code': the department is the root and has no parent")
+        problems.append(_("%(where)s, column 'parent_code': the department is the root and has no parent",
+                          where=where))
     if row.get("kind") in ("unit", "school") and not row.get("parent_code"):
-        problems.append(f"{where}, column 'parent_code': required for a {row['kind']}")
+        problems.append(_("%(where)s, column 'parent_code': required for a %(kind)s", where=where,
+                          kind=row["kind"]))
     return problems
 
 
@@ -114,9 +124,11 @@ def _check_sizes(where: str, row: dict[str, str]) -> list[str]:
     problems = []
     for column, value in row.items():
         if column in MAX_LENGTHS and len(value) > MAX_LENGTHS[column]:
-            problems.append(f"{where}, column '{column}': at most {MAX_LENGTHS[column]} characters")
+            problems.append(_("%(where)s, column '%(column)s': at most %(n)s characters", where=where,
+                              column=column, n=MAX_LENGTHS[column]))
         if any(ord(ch) < 32 and ch not in "\t" for ch in value):
-            problems.append(f"{where}, column '{column}': contains control characters")
+            problems.append(_("%(where)s, column '%(column)s': contains control characters", where=where,
+                              column=column))
     return problems
 
 
@@ -131,7 +143,8 @@ def import_rows(rows: list[dict[str, str]], actor=None) -> ImportReport:
     seen: set[str] = set()
     for number, (row, code) in enumerate(zip(rows, codes), start=2):
         if code in seen:
-            problems.append(f"row {number}, column 'code': '{code}' appears twice in the file")
+            problems.append(_("row %(number)s, column 'code': '%(code)s' appears twice in the file",
+                              number=number, code=code))
         seen.add(code)
         problems += _check_row(number, row, set(codes), existing)
     problems += _cycles(rows)
@@ -182,7 +195,8 @@ def _cycles(rows: list[dict[str, str]]) -> list[str]:
             seen.add(node)
             node = parent_of.get(node)
         if node is not None:
-            problems.append(f"row {number}, column 'parent_code': '{row['code']}' would become its own ancestor")
+            problems.append(_("row %(number)s, column 'parent_code': '%(code)s' would become its own ancestor",
+                              number=number, code=row["code"]))
     return problems
 
 
@@ -231,7 +245,7 @@ def _check_acyclic_and_refresh_paths() -> None:
         chain, node = [], unit
         while node is not None:
             if node.id in chain:
-                raise ImportError_([f"unit '{unit.code}': its parents form a cycle"])
+                raise ImportError_([_("unit '%(code)s': its parents form a cycle", code=unit.code)])
             chain.append(node.id)
             node = by_id.get(node.parent_id)
         unit.path = "/" + "/".join(str(i) for i in reversed(chain)) + "/"

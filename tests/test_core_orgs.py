@@ -56,7 +56,7 @@ def test_reimport_reports_updates_and_moves(ctx, tmp_path):
     ("X1,Trường X,school,SGD,thcs,,nhiều,,,,", "row 6, column 'enrolment'"),
     ("P01,Trùng mã,unit,SGD,,,,,,,", "row 6, column 'code': 'P01' appears twice"),
 ])
-def test_a_bad_row_names_row_and_column_and_writes_nothing(ctx, tmp_path, row, message):
+def test_a_bad_row_names_row_and_column_and_writes_nothing(ctx, english, tmp_path, row, message):
     with pytest.raises(ImportError_) as info:
         import_file(write(tmp_path, GOOD + row + "\n"))
     assert any(message in problem for problem in info.value.problems), info.value.problems
@@ -73,7 +73,7 @@ def test_cycle_is_refused_and_rolled_back(ctx, tmp_path):
     assert {u.code: u.path for u in db.session.execute(select(OrgUnit)).scalars()} == before
 
 
-def test_xlsx_and_unknown_columns(ctx, tmp_path):
+def test_xlsx_and_unknown_columns(ctx, english, tmp_path):
     book = Workbook()
     sheet = book.active
     for line in GOOD.strip().splitlines():
@@ -93,6 +93,22 @@ def test_xlsx_and_unknown_columns(ctx, tmp_path):
 
 def test_import_orgs_command(run_cli, tmp_path):
     result = run_cli(["import-orgs", str(write(tmp_path, GOOD))])
-    assert result.exit_code == 0 and "4 created, 0 updated, 0 unchanged" in result.output
+    assert result.exit_code == 0 and "tạo mới 4, cập nhật 0, giữ nguyên 0" in result.output
     failed = run_cli(["import-orgs", str(write(tmp_path, GOOD + "Z,Z,school,NOPE,thcs,,,,,,\n", "bad.csv"))])
-    assert failed.exit_code != 0 and "unknown unit code 'NOPE'" in failed.output
+    assert failed.exit_code != 0 and "mã đơn vị 'NOPE' không có trong tệp lẫn trong cây tổ chức" in failed.output
+
+
+def test_import_messages_are_in_the_users_language_and_an_unknown_parent_is_named_as_such(client, world,
+                                                                                         tmp_path):
+    """A ward admin's file naming a parent that exists nowhere: told so in Vietnamese, not
+    "outside your scope" and not in English."""
+    import io
+    from conftest import login, post
+    login(client, "ward_admin")
+    data = (HEADER + "X9,Trường X,school,NOPE,thcs,,,,,,\n").encode("utf-8")
+    page = post(client, "/admin/orgs/import", {"imp-file": (io.BytesIO(data), "units.csv")},
+                content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "dòng 2, cột &#39;parent_code&#39;: mã đơn vị &#39;NOPE&#39; không có" in html
+    assert "scope" not in html and "phạm vi" not in html and "unknown unit code" not in html

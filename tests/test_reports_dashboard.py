@@ -197,3 +197,16 @@ def test_plugin_sections_are_shown_in_order(tmp_path, postgres_url):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_every_report_page_says_when_its_figures_were_read(client, rworld):
+    """Printed or on screen, a page of figures says as of when (the department's local time)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    from conftest import login
+    login(client, "dept_admin")
+    before = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
+    for org in (rworld.dept, rworld.ward, rworld.school_a):
+        html = client.get(f"/reports/campaign/{rworld.campaign.id}?org={org.id}").get_data(as_text=True)
+        found = re.search(r'<span id="as-of">Số liệu tính đến (\d\d/\d\d/\d{4}) (\d\d:\d\d)</span>', html)
+        assert found and found.group(1) == before, org.code

@@ -85,7 +85,7 @@ def test_the_organisation_import_refuses_what_it_cannot_read(app, world, client,
                 {"imp-file": (io.BytesIO(b"MZ\x90\x00" * 100), "../../../units.xlsx")},
                 content_type="multipart/form-data")
     assert page.status_code == 422
-    assert "cannot be read" in page.get_data(as_text=True)
+    assert "không đọc được tệp" in page.get_data(as_text=True)
     assert set(tmp_path.parent.rglob("units.xlsx")) == before
 
 

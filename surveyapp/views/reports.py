@@ -15,7 +15,7 @@ from sqlalchemy import select
 from .. import audit, charts, get_registry
 from ..access import REPORT_ROLES, in_scope, require_role, roots, units_in_scope
 from ..campaigns import campaigns_visible_to, definition_of, overlaps
-from ..export import summary_csv
+from ..export import figures_as_of, summary_csv
 from ..labels import download_name
 from ..extensions import db
 from ..models import SCHOOL_LEVELS, Campaign, OrgUnit
@@ -93,6 +93,7 @@ def campaign(campaign_id: int):
         level=level, levels=SCHOOL_LEVELS, breadcrumb=_breadcrumb(node), history=history, other=other,
         previous=previous, sections=_plugin_sections(campaign, node), charts=figures,
         items=item_sections(board, definition, str(get_locale())), show_all=request.args.get("all") == "1",
+        as_of=figures_as_of(),
         units=_unit_choices(), campaigns=visible)
 
 
