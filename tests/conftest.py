@@ -161,6 +161,15 @@ def post(client, url: str, data: dict | None = None, **kwargs):
 
 
 @pytest.fixture
+def smtp():
+    """A real SMTP server on loopback; ``smtp.config()`` points an app at it, ``smtp.inbox`` holds the mail."""
+    from smtp_helpers import SmtpServer
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def english(ctx):
     """Interface messages in English for assertions on their wording (Vietnamese is the default)."""
     from flask_babel import force_locale

@@ -3,13 +3,9 @@ one-time e-mailed link, and bulk provisioning of school-admin accounts (letters 
 or e-mail where the organisation file gave an address)."""
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from conftest import csrf_token, login, make_app, post
@@ -20,35 +16,9 @@ from surveyapp.orgs import add_unit
 NEW_PASSWORD = "mailed-link-phrase-7"
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def inbox():
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, box
-    controller.stop()
-
-
-@pytest.fixture
-def app(tmp_path, postgres_url, inbox):
-    controller, _box = inbox
-    app = make_app(tmp_path, postgres_url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(controller.port), SMTP_TLS="none",
-                   MAIL_FROM="so-gddt@example.vn")
+def app(tmp_path, postgres_url, smtp):
+    app = make_app(tmp_path, postgres_url, **{**smtp.config(), "MAIL_FROM": "so-gddt@example.vn"})
     yield app
     with app.app_context():
         db.session.remove()
@@ -59,8 +29,8 @@ def _link_path(text: str) -> str:
     return re.search(r"https?://surveyapp\.test(/account/link/[A-Za-z0-9_-]+)", text).group(1)
 
 
-def test_a_forgotten_password_is_reset_by_a_one_time_mailed_link(app, world, client, inbox):
-    _controller, box = inbox
+def test_a_forgotten_password_is_reset_by_a_one_time_mailed_link(app, world, client, smtp):
+    box = smtp.inbox
     viewer = world.users["viewer"]
     viewer.email = "co.lan@example.vn"
     db.session.commit()
@@ -77,8 +47,8 @@ def test_a_forgotten_password_is_reset_by_a_one_time_mailed_link(app, world, cli
     assert path.rsplit("/", 1)[1] not in str(list(stored)), "the token is not in the audit log"
 
 
-def test_bulk_provisioning_letters_per_ward_and_mail_where_an_address_is_known(app, world, client, inbox):
-    _controller, box = inbox
+def test_bulk_provisioning_letters_per_ward_and_mail_where_an_address_is_known(app, world, client, smtp):
+    box = smtp.inbox
     c1 = add_unit(code="C1", name="THCS C1", kind="school", parent=world.ward, levels=["thcs"],
                   contact={"email": "c1@example.vn"})
     c2 = add_unit(code="C2", name="THCS C2", kind="school", parent=world.ward2, levels=["thcs"])
@@ -99,7 +69,7 @@ def test_bulk_provisioning_letters_per_ward_and_mail_where_an_address_is_known(a
     assert c1.id
 
 
-def test_a_school_admin_provisions_nothing_outside_its_school(app, world, client, inbox):
+def test_a_school_admin_provisions_nothing_outside_its_school(app, world, client, smtp):
     add_unit(code="C3", name="THCS C3", kind="school", parent=world.ward, levels=["thcs"])
     db.session.commit()
     login(client, "school_admin")

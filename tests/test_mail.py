@@ -3,36 +3,11 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 
+from smtp_helpers import free_port
 from surveyapp.mail import MailError, MailSettings, build_message, send, sink_messages
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 def _settings(tmp_path, **config):
@@ -41,9 +16,9 @@ def _settings(tmp_path, **config):
     return MailSettings.from_config(base)
 
 
-def test_a_vietnamese_message_crosses_a_real_smtp_server_intact(tmp_path, smtp_server):
-    controller, inbox = smtp_server
-    settings = _settings(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(controller.port))
+def test_a_vietnamese_message_crosses_a_real_smtp_server_intact(tmp_path, smtp):
+    inbox = smtp.inbox
+    settings = _settings(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port))
     message = build_message(settings, to_address="lan@example.vn", to_name="Nguyễn Thị Lan",
                             subject="Cảnh báo khẩn tại trường THCS Á", body="Vui lòng đăng nhập.",
                             message_id="<alert-7@example.vn>")
@@ -56,7 +31,7 @@ def test_a_vietnamese_message_crosses_a_real_smtp_server_intact(tmp_path, smtp_s
 
 
 def test_an_unreachable_server_raises_so_the_caller_can_retry(tmp_path):
-    settings = _settings(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(_free_port()))
+    settings = _settings(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()))
     message = build_message(settings, to_address="a@example.vn", subject="x", body="y")
     with pytest.raises(MailError, match="127.0.0.1"):
         send(settings, message)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from conftest import PASSWORD, login, make_app, post
 from mental_health_helpers import PHQ9_RISK, code_for, identify, open_campaign
-from notify_helpers import SmtpServer, body_and_subject
+from smtp_helpers import body_and_subject
 from respondent_helpers import answer_all
 from surveyapp import notify
 from surveyapp.accounts import create_user
@@ -25,13 +25,6 @@ from surveyapp.workdays import add_working_hours
 from plugins.mental_health.models import Alert
 
 STUDENT, KLASS, PHONE = "Phạm Thị Duyên", "6A", "0977 654 321"
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

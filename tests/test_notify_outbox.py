@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from conftest import login, make_app, post
-from notify_helpers import SmtpServer, body_and_subject
+from smtp_helpers import body_and_subject
 from surveyapp import notify
 from surveyapp.extensions import db
 from surveyapp.hookspecs import hookimpl
@@ -22,13 +22,6 @@ from surveyapp.notify.worker import claim_batch, run_once
 from plugins.mental_health import cases
 
 STUDENT, MESSAGE = "Trần Văn Khoa", "Em bị bạn đánh ở nhà xe mỗi ngày, em sợ lắm"
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import World, make_app
-from notify_helpers import SmtpServer
+from smtp_helpers import SmtpServer
 from surveyapp import notify
 from surveyapp.extensions import db
 from surveyapp.notify import Notification

@@ -4,15 +4,11 @@ with the second step, changes the password, and resets it through a link e-maile
 real SMTP server on loopback (aiosmtpd)."""
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 import time
 
 import pyotp
 import pytest
-from aiosmtpd.controller import Controller
 
 from conftest import USE_POSTGRES, _postgres_url, make_app
 from surveyapp import authority
@@ -28,25 +24,9 @@ DESKTOP = {"width": 1280, "height": 900}
 FIRST, SECOND, THIRD = "hoa-sen-first-phrase", "hoa-sen-second-phrase", "hoa-sen-third-phrase"
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
-def mail_server():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+def mail_server(smtp):
+    yield smtp.port, smtp.inbox
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from notify_helpers import SmtpServer, body_and_subject
+from smtp_helpers import SmtpServer, body_and_subject
 from surveyapp import notify
 from surveyapp.extensions import db
 from surveyapp.models import utcnow

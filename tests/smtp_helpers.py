@@ -1,4 +1,4 @@
-"""A real SMTP server on loopback (aiosmtpd) for the notification tests, restartable on its port."""
+"""A real SMTP server on loopback (aiosmtpd) for the mail, account and notification tests, restartable on its port."""
 from __future__ import annotations
 
 import asyncio
