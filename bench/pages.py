@@ -31,7 +31,8 @@ def _csrf(html: str) -> str:
 
 
 def survey_pages(app, campaign, code: str, rng) -> list[dict]:
-    """Walk one survey: entry, start, every section page (draft filled with valid answers), thank-you."""
+    """Walk one survey: entry, start, every section page (draft filled with valid answers), and the
+    neutral page after sending (``/s/done``; the per-code ``/s/<code>/done`` only redirects there)."""
     from surveyapp.campaigns import definition_of
     from surveyapp.demo import random_answers
     from surveyapp.extensions import db
@@ -51,7 +52,7 @@ def survey_pages(app, campaign, code: str, rng) -> list[dict]:
         db.session.commit()
         count = len(definition.visible_sections(answers))
     pages += [_weight(client, f"/s/{code}/p/{n}", cache) for n in range(1, count + 1)]
-    pages.append(_weight(client, f"/s/{code}/done", cache))
+    pages.append(_weight(client, "/s/done", cache))
     return pages
 
 
