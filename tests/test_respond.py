@@ -41,6 +41,20 @@ def test_answer_whole_survey_and_thank_you_shows_111(client, campaign, world):
     assert db.session.execute(select(RespondentDraft)).first() is None
 
 
+def test_a_campaign_whose_module_is_gone_is_closed_to_respondents_before_any_answer(client, campaign, world):
+    """Disabling or uninstalling a module used to let a student answer every page and then
+    meet a 500 (its scoring was gone); now the first page says it is unavailable."""
+    code = code_for(campaign, world.class_a6)
+    assert client.get(f"/s/{code}").status_code == 200
+    campaign.module = "uninstalled_module"
+    db.session.commit()
+    page = client.get(f"/s/{code}")
+    assert page.status_code == 503 and "tạm thời không sử dụng được" in page.get_data(as_text=True)
+    posted = client.post(f"/s/{code}/p/1", data={"csrf_token": csrf_token(client), "q1": "1"})
+    assert posted.status_code == 503
+    assert db.session.execute(select(Response)).first() is None
+
+
 def test_typed_code_is_normalised(client, campaign, world):
     code = code_for(campaign, world.class_a6)
     response = client.post("/s", data={"csrf_token": csrf_token(client), "code": f" {code[:3].lower()}-{code[3:]} "})

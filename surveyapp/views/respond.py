@@ -47,6 +47,9 @@ def _open_code(code_text: str):
         if not guess_allowed():
             return None, (render_template("respond/message.html", kind="limited"), 429)
         return None, (render_template("respond/message.html", kind="unknown", code=code_text), 404)
+    if code.campaign.module not in get_registry().modules:
+        # Its module was disabled or uninstalled: its scoring is gone, so nobody answers in vain.
+        return None, (render_template("respond/message.html", kind="unavailable"), 503)
     if not code.campaign.is_accepting():
         return None, (render_template("respond/message.html", kind="closed", campaign=code.campaign), 410)
     return code, None
