@@ -75,13 +75,22 @@ def make_app(tmp_path, postgres_url=None, **overrides):
     return app
 
 
-@pytest.fixture
-def app(tmp_path, postgres_url):
-    app = make_app(tmp_path, postgres_url)
+def _serve(app):
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, postgres_url):
+    yield from _serve(make_app(tmp_path, postgres_url))
+
+
+@pytest.fixture
+def mail_app(tmp_path, postgres_url, smtp):
+    """The app with its mail going to the loopback SMTP server ``smtp``."""
+    yield from _serve(make_app(tmp_path, postgres_url, **smtp.config()))
 
 
 @pytest.fixture

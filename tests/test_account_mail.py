@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from conftest import csrf_token, login, make_app, post
+from conftest import csrf_token, login, post
 from surveyapp.extensions import db
 from surveyapp.models import AuditEntry, User
 from surveyapp.orgs import add_unit
@@ -17,12 +17,8 @@ NEW_PASSWORD = "mailed-link-phrase-7"
 
 
 @pytest.fixture
-def app(tmp_path, postgres_url, smtp):
-    app = make_app(tmp_path, postgres_url, **{**smtp.config(), "MAIL_FROM": "so-gddt@example.vn"})
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def app(mail_app):
+    return mail_app
 
 
 def _link_path(text: str) -> str:

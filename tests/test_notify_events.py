@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from conftest import PASSWORD, login, make_app, post
+from conftest import PASSWORD, login, post
 from mental_health_helpers import PHQ9_RISK, code_for, identify, open_campaign
 from smtp_helpers import body_and_subject
 from respondent_helpers import answer_all
@@ -28,12 +28,8 @@ STUDENT, KLASS, PHONE = "Phạm Thị Duyên", "6A", "0977 654 321"
 
 
 @pytest.fixture
-def app(tmp_path, postgres_url, smtp):
-    app = make_app(tmp_path, postgres_url, **smtp.config())
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def app(mail_app):
+    return mail_app
 
 
 @pytest.fixture

@@ -25,12 +25,8 @@ STUDENT, MESSAGE = "Trần Văn Khoa", "Em bị bạn đánh ở nhà xe mỗi n
 
 
 @pytest.fixture
-def app(tmp_path, postgres_url, smtp):
-    app = make_app(tmp_path, postgres_url, **smtp.config())
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def app(mail_app):
+    return mail_app
 
 
 @pytest.fixture

@@ -72,15 +72,5 @@ class EmailChannel(Channel):
 
 
 def registered_channels() -> dict[str, Channel]:
-    cached = current_app.extensions.get("surveyapp_notify_channels")
-    if cached is None:
-        from .. import get_registry
-        cached = {"email": EmailChannel()}
-        for contributed in get_registry().hook.register_notification_channels():
-            for channel in contributed or []:
-                if not isinstance(channel, Channel) or channel.id in cached:
-                    raise ValueError(f"notification channel {getattr(channel, 'id', channel)!r}: not a "
-                                     "Channel or registered twice")
-                cached[channel.id] = channel
-        current_app.extensions["surveyapp_notify_channels"] = cached
-    return cached
+    from .catalog import by_id
+    return by_id("surveyapp_notify_channels", [EmailChannel()], "register_notification_channels", "channel")

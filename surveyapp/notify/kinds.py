@@ -111,18 +111,8 @@ CORE_KINDS = (ESCALATION, DIGEST, EXPORT_DONE, LOW_PARTICIPATION)
 
 
 def registered_kinds() -> dict[str, NotificationKind]:
-    cached = current_app.extensions.get("surveyapp_notify_kinds")
-    if cached is None:
-        from .. import get_registry
-        cached = {kind.id: kind for kind in CORE_KINDS}
-        for contributed in get_registry().hook.register_notification_kinds():
-            for kind in contributed or []:
-                if not isinstance(kind, NotificationKind) or kind.id in cached:
-                    raise ValueError(f"notification kind {getattr(kind, 'id', kind)!r}: not a "
-                                     "NotificationKind or registered twice")
-                cached[kind.id] = kind
-        current_app.extensions["surveyapp_notify_kinds"] = cached
-    return cached
+    from .catalog import by_id
+    return by_id("surveyapp_notify_kinds", CORE_KINDS, "register_notification_kinds", "kind")
 
 
 def kind_for(kind_id: str) -> NotificationKind:
