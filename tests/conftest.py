@@ -26,6 +26,15 @@ PASSWORD = "correct-horse-battery"
 USE_POSTGRES = os.environ.get("SURVEYAPP_TEST_POSTGRES") == "1"
 
 
+@pytest.fixture(autouse=True)
+def _rate_limit_clock_stands_still(monkeypatch):
+    """Attempt limits count in fixed slices of the clock, and a new slice starts the count
+    again: a burst of attempts in a test must not straddle a slice's end by chance."""
+    from surveyapp import ratelimit
+    minute = ratelimit._minute()
+    monkeypatch.setattr(ratelimit, "_minute", lambda: minute)
+
+
 def _postgres_url(worker: str) -> str:
     base = make_url(os.environ["SURVEYAPP_DATABASE_URL"])
     name = f"{base.database}_{worker}"
