@@ -120,3 +120,18 @@ def test_campaign_on_imported_version_and_old_results_kept(run_cli, template, cl
     assert len([i for i in definition_for(created.qversion).items.values() if i.item.type == "criterion"]) == 45
     assert db.session.get(Campaign, old_campaign.id).qversion_id == old.id
     assert re.search(r"2026", created.qversion.display_version)
+
+
+def test_a_stored_set_whose_scoring_method_is_gone_is_not_copied_into_a_new_version(run_cli, template):
+    """An imported version must follow every rule a questionnaire file follows at start-up,
+    not only the schema: here the stored base names a scoring method no plugin registers."""
+    base = versions()[-1]
+    changed = dict(base.definition)
+    changed["scoring"] = dict(changed["scoring"], scales=[dict(s, method="withdrawn_method")
+                                                          for s in changed["scoring"]["scales"]])
+    base.definition = changed
+    db.session.commit()
+    result = run_cli(["criteria", "import", str(template), "--set", TT18, "--version", "2027"])
+    assert result.exit_code != 0
+    assert "scoring.scales[0].method: unknown scoring method 'withdrawn_method'" in result.output, result.output
+    assert "nothing imported" in result.output and len(versions()) == 1

@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from surveyapp import audit
+from surveyapp import audit, get_registry
 from surveyapp.extensions import db
 from surveyapp.models import QuestionnaireVersion
 from surveyapp.questionnaire import QuestionnaireError, load_data
+from surveyapp.questionnaire.context import LoadContext, context_problems
 from surveyapp.storage import definition_for, ensure_version, latest_version
 
 COLUMNS = ("group_id", "group_title_vi", "group_title_en", "group_source", "code", "item_id", "text_vi",
@@ -160,8 +161,10 @@ def _has_criteria(section: dict) -> bool:
     return any(item.get("type") == "criterion" for item in section.get("items", []))
 
 
-def new_definition(base: dict, rows: list[tuple[int, dict]], label: str):
-    """The base set with its criterion groups replaced by the rows'; validated like a file."""
+def new_definition(base: dict, rows: list[tuple[int, dict]], label: str, module: str | None = None):
+    """The base set with its criterion groups replaced by the rows'; validated like a file,
+    including what start-up checks of a file (its module is this plugin's, its scoring
+    methods are registered), so no stored version escapes a rule a file must follow."""
     kept = [s for s in base.get("sections", []) if not _has_criteria(s)]
     first = next((i for i, s in enumerate(base.get("sections", [])) if _has_criteria(s)), 0)
     leading = [s for s in base["sections"][:first] if not _has_criteria(s)]
@@ -174,10 +177,20 @@ def new_definition(base: dict, rows: list[tuple[int, dict]], label: str):
     data["version"], data["sections"] = label, copy.deepcopy(leading) + sections + copy.deepcopy(trailing)
     offset = len(leading)
     try:
-        return load_data(data, "import")
+        definition = load_data(data, "import")
     except QuestionnaireError as exc:
         raise CriteriaImportError([_where(p.field, where_of, offset) + f"{p.field}: {p.message}"
                                    for p in exc.problems]) from None
+    problems = context_problems(definition, _context(module or definition.module), "import")
+    if problems:
+        raise CriteriaImportError([f"{p.field}: {p.message}" for p in problems])
+    return definition
+
+
+def _context(module: str) -> LoadContext:
+    registry = get_registry()
+    return LoadContext(modules=set(registry.modules), methods=set(registry.scoring_methods),
+                       own_modules={module})
 
 
 def _where(field: str, where_of: dict, offset: int) -> str:
@@ -204,7 +217,7 @@ def import_file(path: Path, qid: str, label: str, module: str) -> tuple[Question
     base = latest_version(qid) if qid in stored_sets(module) else None
     if base is None:
         raise CriteriaImportError([f"--set: '{qid}' is not a stored criteria set ({', '.join(stored_sets(module))})"])
-    definition = new_definition(base.definition, read_rows(Path(path)), label)
+    definition = new_definition(base.definition, read_rows(Path(path)), label, module)
     existing = db.session.execute(select(QuestionnaireVersion).filter_by(qid=qid, content_hash=definition.hash)
                                   ).scalar_one_or_none()
     if existing:
