@@ -115,8 +115,10 @@ def access_codes(campaign: Campaign) -> list[AccessCode]:
 
 
 def takes_students(campaign: Campaign) -> bool:
-    """Student questionnaires are answered through access codes; staff forms never are."""
-    return definition_of(campaign).model.respondent == "student"
+    """Students' and parents' questionnaires are answered through access codes; staff forms never
+    are (the kind's ``answers_with`` in data/respondent_kinds.yaml)."""
+    from .respondent_kinds import kind_of
+    return kind_of(definition_of(campaign).model.respondent).takes_codes
 
 
 def generate_access_codes(campaign: Campaign) -> list[AccessCode]:

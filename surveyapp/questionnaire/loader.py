@@ -216,7 +216,15 @@ def cross_check(q: Questionnaire) -> list[tuple[Path_, str]]:
         problems.append((("sections",), f"{stored} answer items; at most {MAX_SLOTS} are supported"))
     if q.scoring:
         problems += _check_scoring(q, seen_items, seen_sections)
-    return problems
+    return problems + _check_respondent(q)
+
+
+def _check_respondent(q: Questionnaire) -> list[tuple[Path_, str]]:
+    """``respondent`` names a kind of surveyapp/data/respondent_kinds.yaml (its wording and help)."""
+    from ..respondent_kinds import known
+    if q.respondent in known():
+        return []
+    return [(("respondent",), f"unknown respondent kind '{q.respondent}' (known: {', '.join(known())})")]
 
 
 def _check_options(q: Questionnaire, item, path: Path_) -> list[tuple[Path_, str]]:
