@@ -147,7 +147,12 @@ def page_words(name: str | None, locale: str, min_group: int) -> PageWords:
     texts = {field: getattr(words, field).get(locale).replace("{n}", str(min_group))
              for field in Wording.model_fields if field != "steps"}
     return PageWords(kind=name or DEFAULT_KIND, steps=tuple(step.get(locale) for step in words.steps),
-                     contacts=tuple(_line(c, locale) for c in kind.contacts), **texts)
+                     contacts=contact_lines(name, locale), **texts)
+
+
+def contact_lines(name: str | None, locale: str) -> tuple[ContactLine, ...]:
+    """The help contacts of a kind, for a module's own respondent pages (e.g. a help page)."""
+    return tuple(_line(c, locale) for c in kind_of(name).contacts)
 
 
 def words_for(campaign) -> PageWords:

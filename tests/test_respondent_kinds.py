@@ -153,6 +153,14 @@ def test_student_help_page_keeps_its_words(client, world):
     assert "If you are in danger now, call 115 or go straight to an adult near you" in page
 
 
+def test_a_modules_own_help_page_shows_the_cores_student_lines(client, world):
+    """One list of numbers: the mental-health help page reads the student kind's contacts."""
+    page = client.get("/mental-health/help/A").get_data(as_text=True)
+    for line in respondent_kinds.contact_lines("student", "vi"):
+        assert f'href="tel:{line.number}"' in page and line.name in page
+    assert {line.number for line in respondent_kinds.contact_lines("student", "vi")} == {"111", "115", "113"}
+
+
 # -- the data are checked ---------------------------------------------------------------------------
 
 def test_an_unknown_kind_is_a_file_line_field_error_from_validate(tmp_path):
