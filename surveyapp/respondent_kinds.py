@@ -38,6 +38,7 @@ class Wording(Strict):
     anonymous_detail: Text
     thanks_title: Text
     thanks: Text
+    busy: Text                       # many sending at once: press Send again
     unavailable: Text
     help_title: Text
     help_intro: Text
@@ -130,6 +131,7 @@ class PageWords:
     anonymous_detail: str
     thanks_title: str
     thanks: str
+    busy: str
     unavailable: str
     help_title: str
     help_intro: str

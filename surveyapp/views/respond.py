@@ -215,7 +215,7 @@ def _finish(access, draft, kept, page_index, definition, pages):
     except (AnswerError, SubmissionBusy) as exc:
         save_draft(draft, kept, page_index)  # nothing typed is lost
         if isinstance(exc, SubmissionBusy):
-            flash(_("Many students are sending answers right now. Your answers are saved: please press Send again in a minute."), "warning")
+            flash(respondent_kinds.words_for(access.campaign).busy, "warning")
             return redirect(url_for(".page", code=access.code, number=len(pages)))
         first = next(iter(exc.errors))
         target = next((i for i, (part, s) in enumerate(pages, 1) if any(it.id == first for it in s.items)), 1)
