@@ -17,7 +17,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, ValidationError
 
-from .questionnaire.loader import Problem, QuestionnaireError, _pydantic_problems, parse_text
+from .questionnaire.loader import Problem, QuestionnaireError, parse_text, pydantic_problems
 from .questionnaire.schema import ID_PATTERN, Strict, Text
 
 KINDS_FILE = Path(__file__).parent / "data" / "respondent_kinds.yaml"
@@ -73,7 +73,7 @@ def load(path: Path = KINDS_FILE) -> dict[str, Kind]:
     try:
         kinds = KindsFile.model_validate(data).kinds
     except ValidationError as exc:
-        raise QuestionnaireError(_pydantic_problems(exc, filename, lines)) from None
+        raise QuestionnaireError(pydantic_problems(exc, filename, lines)) from None
     problems = [Problem(filename, lines.get(("kinds", name), 1), f"kinds.{name}", "a kind's id is lower-case "
                         "letters, digits and _") for name in kinds if not _is_id(name)]
     problems += [Problem(filename, lines.get(("kinds", name, "contacts"), 1), f"kinds.{name}.contacts",

@@ -136,3 +136,18 @@ def test_the_privacy_layer_still_applies_without_the_module(app, client, world, 
     class_7a = [row for row in book["Theo lớp"] if "7A" in row]
     assert class_7a and all(cell is None or "ẩn" in str(cell) for cell in class_7a[0][7:])  # 3 answers: hidden
     assert len(class_7a[0][7:]) > 3
+
+
+def test_a_campaign_without_its_module_can_be_closed_but_not_opened_again(app, world, dialogue):
+    gone = without(app, dialogue.module)
+    staff = gone.test_client()
+    login(staff, "dept_admin")
+    status = f"/campaigns/{dialogue.id}/status"
+    assert post(staff, status, {"status": "closed"}).status_code == 302
+    page = staff.get(f"/campaigns/{dialogue.id}").get_data(as_text=True)
+    assert 'name="status" value="open"' not in page  # no button that could only fail
+    post(staff, status, {"status": "open"})
+    with gone.app_context():
+        from surveyapp.models import Campaign
+        assert db.session.get(Campaign, dialogue.id).status == "closed"
+    assert "không thể mở đợt khảo sát" in staff.get(f"/campaigns/{dialogue.id}").get_data(as_text=True)

@@ -123,7 +123,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
 
 
-def _pydantic_problems(exc: ValidationError, filename: str, lines: dict[Path_, int]) -> list[Problem]:
+def pydantic_problems(exc: ValidationError, filename: str, lines: dict[Path_, int]) -> list[Problem]:
     problems = []
     for error in exc.errors():
         loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part))
@@ -150,7 +150,7 @@ def load_data(data: Any, filename: str = "<data>", lines: dict | None = None) ->
     try:
         model = Questionnaire.model_validate(data)
     except ValidationError as exc:
-        raise QuestionnaireError(_pydantic_problems(exc, filename, lines)) from None
+        raise QuestionnaireError(pydantic_problems(exc, filename, lines)) from None
     problems = [Problem(filename, line_for(path, lines), field_name(path), message)
                 for path, message in cross_check(model)]
     if problems:
