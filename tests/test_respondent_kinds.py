@@ -153,11 +153,15 @@ def test_student_help_page_keeps_its_words(client, world):
     assert "If you are in danger now, call 115 or go straight to an adult near you" in page
 
 
-def test_a_modules_own_help_page_shows_the_cores_student_lines(client, world):
-    """One list of numbers: the mental-health help page reads the student kind's contacts."""
-    page = client.get("/mental-health/help/A").get_data(as_text=True)
-    for line in respondent_kinds.contact_lines("student", "vi"):
-        assert f'href="tel:{line.number}"' in page and line.name in page
+def test_the_modules_own_help_pages_show_the_cores_student_lines(client, world):
+    """One list of numbers: the mental-health help page and the suggestion box's help after a
+    disclosure read the student kind's contacts."""
+    from conftest import csrf_token
+    box = client.post("/school_dialogue/box/A", data={"csrf_token": csrf_token(client),
+                                                      "body": "em muon chet, khong ai giup em"})
+    for page in (client.get("/mental-health/help/A").get_data(as_text=True), box.get_data(as_text=True)):
+        for line in respondent_kinds.contact_lines("student", "vi"):
+            assert f'href="tel:{line.number}"' in page and (line.primary or line.name in page)
     assert {line.number for line in respondent_kinds.contact_lines("student", "vi")} == {"111", "115", "113"}
 
 
