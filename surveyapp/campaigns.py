@@ -14,7 +14,7 @@ from .extensions import db
 from .models import AccessCode, Campaign, ClassGroup, OrgUnit, QuestionnaireVersion, RespondentDraft
 from .storage import definition_for, ensure_version
 from .extra_items import ExtraItemError, extra_definition as _extra_definition
-from .labels import level_label
+from .labels import level_label, module_installed
 from .questionnaire.schema import SCHOOL_LEVELS
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G: easy to read aloud and to type on a phone.
@@ -88,6 +88,8 @@ def _narrowed(chosen: Iterable, allowed: list, order) -> list | None:
 def set_status(campaign: Campaign, status: str, user_id: int | None = None) -> None:
     if status not in TRANSITIONS.get(campaign.status, ()):
         raise CampaignError(f"a {campaign.status} campaign cannot become {status}")
+    if status == "open" and not module_installed(campaign.module):  # nobody could answer it
+        raise CampaignError(_("This campaign's module is not installed, so it cannot be opened."))
     if status == "open" and not access_codes(campaign):
         generate_access_codes(campaign)
     if status == "closed":  # answers never sent are not kept once nobody can send them
@@ -115,8 +117,10 @@ def access_codes(campaign: Campaign) -> list[AccessCode]:
 
 
 def takes_students(campaign: Campaign) -> bool:
-    """Student questionnaires are answered through access codes; staff forms never are."""
-    return definition_of(campaign).model.respondent == "student"
+    """Students' and parents' questionnaires are answered through access codes; staff forms never
+    are (the kind's ``answers_with`` in data/respondent_kinds.yaml)."""
+    from .respondent_kinds import kind_of
+    return kind_of(definition_of(campaign).model.respondent).takes_codes
 
 
 def generate_access_codes(campaign: Campaign) -> list[AccessCode]:

@@ -42,7 +42,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
         "PROXY_HOPS": int(_env("PROXY_HOPS", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
-        "HELPLINE": "111",
         # Counsellors, auditors and department admins must enrol a TOTP app (surveyapp.signin).
         "TWO_FACTOR_REQUIRED": _env("TWO_FACTOR_REQUIRED", "1") == "1",
         # Remember-me cookies last at most this many days; case-record roles time out when idle.

@@ -19,6 +19,7 @@ from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response, today
 from .orgs import add_unit
 from .questionnaire import AnswerError, Definition, check_answers
 from .questionnaire.schema import TEXT_TYPES
+from .respondent_kinds import kind_of
 from .scoring import ScoringError, score
 from .storage import response_values, result_values
 
@@ -160,7 +161,7 @@ def _synthetic_responses(campaign, definition: Definition, schools: list[OrgUnit
     rows = []
     for school in (s for s in schools if campaign.takes_part(s)):
         classes = db.session.execute(select(ClassGroup).filter_by(school_id=school.id)).scalars().all()
-        if definition.model.respondent == "staff":
+        if not kind_of(definition.model.respondent).takes_codes:  # one self-assessment per school
             targets = [(None, None, 1)]
         else:
             targets = [(c.id, c.grade, per_class if c.name.endswith("A") else rng.randint(2, per_class))
@@ -191,7 +192,7 @@ def scale_demo(campaign_ids: list[int], per_campaign: int, seed: int = 2024) -> 
     made = []
     for campaign_id in campaign_ids:
         campaign = db.session.get(Campaign, campaign_id)
-        if definition_for(campaign.qversion).model.respondent != "student":
+        if not kind_of(definition_for(campaign.qversion).model.respondent).takes_codes:
             continue
         made.append((campaign_id, generate(campaign, per_campaign, seed=seed + campaign_id)))
     return made

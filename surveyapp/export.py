@@ -25,7 +25,7 @@ from sqlalchemy import select
 from xlsxwriter.worksheet import Worksheet
 
 from .extensions import db
-from .labels import level_label
+from .labels import level_label, module_installed, module_label
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
 from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text
@@ -389,7 +389,7 @@ def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None)
     rows = [
         [_("Campaign"), campaign.name],
         [_("Questionnaire"), title],
-        [_("Module"), campaign.module],
+        [_("Module"), module_label(campaign.module)],
         [_("Questionnaire version"), version_label(campaign)],
         [_("Scope"), f"{org.name} ({org.code})"],
         [_("Window"), campaign_window(campaign)],
@@ -401,6 +401,9 @@ def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None)
          else _("School-level workbook: aggregates, and free-text answers only when at least %(k)s responses.",
                 k=min_group_size(free_text=True))],
     ]
+    if not module_installed(campaign.module):
+        rows.append([_("Module sheets"), _("Not included: the module is not installed. The other sheets are computed "
+                                           "from the questionnaire stored with the campaign.")])
     return SheetSpec(_("Cover"), [Column(_("Field"), "wrap", width=24), Column(_("Value"), "wrap", width=70)], rows,
                      order=0, one_page=True)
 

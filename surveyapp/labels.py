@@ -31,6 +31,22 @@ def status_label(code: str) -> str:
     return str(STATUS_LABELS.get(code, code))
 
 
+def module_installed(module_id: str) -> bool:
+    from . import get_registry
+    return module_id in get_registry().modules
+
+
+def module_label(module_id: str) -> str:
+    """A module's name; for a campaign whose plugin is disabled or uninstalled, its id and
+    "module not installed" (its stored data stay readable; its own pages and sheets are gone)."""
+    from flask_babel import get_locale, gettext
+    from . import get_registry
+    module = get_registry().modules.get(module_id)
+    if module is None:
+        return gettext("%(module)s (module not installed)", module=module_id)
+    return module.label(str(get_locale()))
+
+
 def slug(text: str, limit: int = 60) -> str:
     """ASCII words joined by '-' (Vietnamese without diacritics, 'đ' as 'd'): safe in any file name."""
     plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))

@@ -394,9 +394,10 @@ def campaign_schools(campaign, orgs: list[OrgUnit], level: str | None) -> list[O
 
 
 def group_threshold(definition: Definition) -> int:
-    """Students answer anonymously, so their groups under k are hidden. A staff form is the
-    school's own (signed) assessment, which the department must see school by school."""
-    return min_group_size() if definition.model.respondent == "student" else 1
+    """Students and parents answer anonymously, so their groups under k are hidden. A staff form is
+    the school's own (signed) assessment, which the department must see school by school."""
+    from .respondent_kinds import kind_of
+    return min_group_size() if kind_of(definition.model.respondent).small_groups_hidden else 1
 
 
 def _rolled_up(campaign, definition: Definition, node: OrgUnit, schools: list[OrgUnit],
@@ -406,7 +407,8 @@ def _rolled_up(campaign, definition: Definition, node: OrgUnit, schools: list[Or
     if per_school is None:
         per_school = _aggregate([campaign.id], measures_of(definition), Response.school_id,
                                Response.school_id.in_(school_filter(node, level)))
-    if definition.model.respondent == "staff":  # one self-assessment per school
+    from .respondent_kinds import kind_of
+    if kind_of(definition.model.respondent).expected == "one_per_school":  # a self-assessment
         expected = {school.id: 1 for school in schools}
     else:
         expected = expected_by_school([s.id for s in schools], campaign.grade_list)

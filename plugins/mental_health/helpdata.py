@@ -1,28 +1,16 @@
-"""Help routes (hotlines) from ``help.yaml`` and the school's counsellor from its contact."""
+"""Help routes (hotlines) of the core's student kind and the school's counsellor from its contact.
+
+The numbers live in the core (surveyapp/data/respondent_kinds.yaml), so this module's help pages
+and the core's help after a risk answer always show the same lines."""
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import asdict
 
-import yaml
-
-HELP_FILE = Path(__file__).parent / "help.yaml"
-
-
-@lru_cache(maxsize=1)
-def hotlines() -> tuple[dict, ...]:
-    data = yaml.safe_load(HELP_FILE.read_text(encoding="utf-8"))
-    return tuple(data["hotlines"])
-
-
-def localised(hotline: dict, locale: str) -> dict:
-    return {"number": hotline["number"], "primary": bool(hotline.get("primary")),
-            "name": hotline["name"].get(locale) or hotline["name"]["vi"],
-            "hours": hotline["hours"].get(locale) or hotline["hours"]["vi"]}
+from surveyapp.respondent_kinds import contact_lines
 
 
 def help_routes(locale: str) -> list[dict]:
-    return [localised(h, locale) for h in hotlines()]
+    return [asdict(line) for line in contact_lines("student", locale)]
 
 
 def school_contact(school) -> dict:

@@ -5,7 +5,7 @@ import datetime as dt
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import _
+from flask_babel import _, get_locale
 from flask_login import current_user
 
 from surveyapp import get_registry, ratelimit, traces
@@ -13,6 +13,7 @@ from surveyapp.access import ADMIN, AUDITOR, COUNSELLOR, REPORT_ROLES, VIEWER, i
 from surveyapp.campaigns import campaigns_visible_to, schools_in
 from surveyapp.extensions import db
 from surveyapp.models import Campaign, OrgUnit
+from surveyapp.respondent_kinds import contact_lines
 
 from . import box, notices, sessions as dialogue
 from .models import COMMITMENT_STATUSES, DECISIONS, MESSAGE_STATUSES, BoxMessage, Commitment, DialogueIssue, DialogueSession
@@ -59,7 +60,7 @@ def box_form(code: str):
             message, receipt = box.post_message(school, body)
             traces.anonymous_write()
             return render_template("school_dialogue/box_sent.html", school=school, message=message,
-                                   receipt=receipt)
+                                   receipt=receipt, hotlines=contact_lines("student", str(get_locale())))
     return render_template("school_dialogue/box_form.html", school=school, body=body, error=error,
                            limit=box.MAX_LENGTH), 422 if error else 200
 

@@ -123,7 +123,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
 
 
-def _pydantic_problems(exc: ValidationError, filename: str, lines: dict[Path_, int]) -> list[Problem]:
+def pydantic_problems(exc: ValidationError, filename: str, lines: dict[Path_, int]) -> list[Problem]:
     problems = []
     for error in exc.errors():
         loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part))
@@ -150,7 +150,7 @@ def load_data(data: Any, filename: str = "<data>", lines: dict | None = None) ->
     try:
         model = Questionnaire.model_validate(data)
     except ValidationError as exc:
-        raise QuestionnaireError(_pydantic_problems(exc, filename, lines)) from None
+        raise QuestionnaireError(pydantic_problems(exc, filename, lines)) from None
     problems = [Problem(filename, line_for(path, lines), field_name(path), message)
                 for path, message in cross_check(model)]
     if problems:
@@ -216,7 +216,15 @@ def cross_check(q: Questionnaire) -> list[tuple[Path_, str]]:
         problems.append((("sections",), f"{stored} answer items; at most {MAX_SLOTS} are supported"))
     if q.scoring:
         problems += _check_scoring(q, seen_items, seen_sections)
-    return problems
+    return problems + _check_respondent(q)
+
+
+def _check_respondent(q: Questionnaire) -> list[tuple[Path_, str]]:
+    """``respondent`` names a kind of surveyapp/data/respondent_kinds.yaml (its wording and help)."""
+    from ..respondent_kinds import known
+    if q.respondent in known():
+        return []
+    return [(("respondent",), f"unknown respondent kind '{q.respondent}' (known: {', '.join(known())})")]
 
 
 def _check_options(q: Questionnaire, item, path: Path_) -> list[tuple[Path_, str]]:

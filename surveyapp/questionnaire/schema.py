@@ -258,7 +258,8 @@ class Questionnaire(Strict):
     source: str = Field(min_length=1)
     licence: str = Field(min_length=1)
     translation: Optional[Translation] = None
-    respondent: Literal["student", "staff"] = "student"
+    # A kind of surveyapp/data/respondent_kinds.yaml (student, parent, staff): checked in loader.py.
+    respondent: str = Field(default="student", pattern=ID_PATTERN, max_length=40)
     anonymous: bool = True
     applies_to: Population = Field(default_factory=Population)
     withheld: Optional[Text] = None

@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from ..access import has_role
-from ..labels import level_label, status_label  # status_label is also imported by the views
+from ..labels import level_label, module_installed, module_label, status_label  # status_label: views too
 
 
 def register(app: Flask) -> None:
@@ -49,7 +49,8 @@ def _template_globals() -> dict:
             nav.extend(items or [])
         nav.sort(key=lambda item: item.order)
     return {"registry": registry, "locale": str(get_locale()), "plugin_nav": nav, "has_role": has_role,
-            "status_label": status_label, "level_label": level_label}
+            "status_label": status_label, "level_label": level_label, "module_label": module_label,
+            "module_installed": module_installed}
 
 
 def _error_page(error):

@@ -17,7 +17,7 @@ from .. import audit, get_registry
 from ..access import ADMIN, AUDITOR, COUNSELLOR, VIEWER, in_scope, require_role, roots, units_in_scope
 from ..campaigns import (CampaignError, access_codes, add_extra_item, campaigns_visible_to,
                          choose_classes, create_campaign, definition_of, extra_definition, overlaps,
-                         remove_extra_item, school_classes, schools_in, set_status, version_label)
+                         remove_extra_item, school_classes, schools_in, set_status, takes_students, version_label)
 from ..extensions import db
 from ..extra_items import EXTRA_TYPES, build_item
 from ..models import RESPONSE_SUBMITTED, AccessCode, Campaign, OrgUnit, Response
@@ -133,7 +133,8 @@ def show(campaign_id: int):
     my_schools = [s for s in schools_in(campaign) if in_scope(current_user, s, ADMIN)][:MAX_SCHOOL_LINKS]
     return render_template("campaigns/show.html", campaign=campaign, can_admin=can_admin,
                            definition=definition_of(campaign), version=version_label(campaign),
-                           participation=rows, my_schools=my_schools, max_links=MAX_SCHOOL_LINKS)
+                           participation=rows, my_schools=my_schools, max_links=MAX_SCHOOL_LINKS,
+                           takes_codes=takes_students(campaign))
 
 
 @bp.route("/<int:campaign_id>/status", methods=["POST"])

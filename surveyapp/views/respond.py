@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import _, get_locale
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
-from .. import aftercare, get_registry, sentmarks, traces
+from .. import aftercare, get_registry, respondent_kinds, sentmarks, traces
 from ..access import public
 from ..codeguard import guess_allowed
 from ..campaigns import definition_of, extra_definition, normalise_code, takes_students
@@ -49,7 +49,8 @@ def _open_code(code_text: str):
         return None, (render_template("respond/message.html", kind="unknown", code=code_text), 404)
     if code.campaign.module not in get_registry().modules:
         # Its module was disabled or uninstalled: its scoring is gone, so nobody answers in vain.
-        return None, (render_template("respond/message.html", kind="unavailable"), 503)
+        return None, (render_template("respond/message.html", kind="unavailable", campaign=code.campaign,
+                                      school=code.school), 503)
     if not code.campaign.is_accepting():
         return None, (render_template("respond/message.html", kind="closed", campaign=code.campaign), 410)
     return code, None
@@ -67,6 +68,12 @@ def _remember(code, cookie_id: str | None) -> None:
     else:
         drafts[code.code] = cookie_id
     session["drafts"] = drafts
+
+
+@bp.context_processor
+def _respondent_words():
+    """Every respondent page speaks to its kind of respondent through one function."""
+    return {"respondent_words": respondent_kinds.words_for}
 
 
 @bp.before_request
@@ -100,7 +107,7 @@ def start(code: str):
     if draft is None and _answered_here(campaign):
         if aftercare.current() is not None:  # just sent (Back, a reload): the same page as after sending
             return redirect(url_for(".done"))
-        return render_template("respond/message.html", kind="answered", school=access.school)
+        return render_template("respond/message.html", kind="answered", school=access.school, campaign=campaign)
     if draft is None:
         gate = get_registry().hook.before_answering(campaign=campaign, access_code=access)
         if gate:
@@ -208,7 +215,7 @@ def _finish(access, draft, kept, page_index, definition, pages):
     except (AnswerError, SubmissionBusy) as exc:
         save_draft(draft, kept, page_index)  # nothing typed is lost
         if isinstance(exc, SubmissionBusy):
-            flash(_("Many students are sending answers right now. Your answers are saved: please press Send again in a minute."), "warning")
+            flash(respondent_kinds.words_for(access.campaign).busy, "warning")
             return redirect(url_for(".page", code=access.code, number=len(pages)))
         first = next(iter(exc.errors))
         target = next((i for i, (part, s) in enumerate(pages, 1) if any(it.id == first for it in s.items)), 1)
