@@ -48,6 +48,7 @@ def make_app(folder: Path, postgres_url: str | None = None, **overrides: Any):
     from surveyapp.extensions import db
     from surveyapp.storage import sync_questionnaires
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     url = postgres_url or f"sqlite:///{folder / 'test.sqlite'}"
     config = {"ENV": "testing", "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
               "UPLOAD_FOLDER": str(folder / "uploads"), "EXPORT_FOLDER": str(folder / "exports"),
