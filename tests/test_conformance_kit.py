@@ -11,11 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from surveyapp.testing import CHECKS, ConformanceError, check_module
-from surveyapp.testing.install import forget_modules, install_distribution
+from surveyapp.testing.install import compile_catalogs, forget_modules, install_distribution
 
 TINY = Path(__file__).parent / "kit_tiny" / "surveyapp_tiny"
 
@@ -34,19 +31,12 @@ def install_tiny(tmp_path, monkeypatch):
             text = path.read_text(encoding="utf-8")
             assert old in text, f"{name}: nothing to replace"
             path.write_text(text.replace(old, new), encoding="utf-8")
-        compile_catalog(site / "surveyapp_tiny" / "translations" / "vi" / "LC_MESSAGES" / "tiny.po")
+        compile_catalogs(site / "surveyapp_tiny")
         monkeypatch.syspath_prepend(str(site))
         return site
 
     yield install
     forget_modules("surveyapp_tiny")
-
-
-def compile_catalog(po_path: Path) -> None:
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale="vi", domain="tiny")
-    with po_path.with_suffix(".mo").open("wb") as handle:
-        write_mo(handle, catalog, use_fuzzy=False)
 
 
 def failures(make_app, module_id: str = "tiny", checks=CHECKS) -> dict[str, str]:

@@ -19,7 +19,7 @@ _NAMES = {
     "use_postgres": "app", "World": "world", "PASSWORD": "world",
     "answer_all": "client", "csrf_token": "client", "login": "client", "post": "client",
     "open_campaign": "campaign", "code_for": "campaign",
-    "install_distribution": "install", "forget_modules": "install",
+    "install_distribution": "install", "forget_modules": "install", "compile_catalogs": "install",
 }
 __all__ = sorted(_NAMES)
 

@@ -33,3 +33,18 @@ def forget_modules(prefix: str) -> None:
     """Drop ``prefix`` and its submodules from ``sys.modules`` (the next app imports them afresh)."""
     for name in [m for m in sys.modules if m == prefix or m.startswith(prefix + ".")]:
         del sys.modules[name]
+
+
+def compile_catalogs(root: Path) -> list[Path]:
+    """Compile every ``translations/<locale>/LC_MESSAGES/*.po`` under ``root`` (as ``surveyapp
+    i18n-compile`` does for installed modules), for a package installed in a test."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    written = []
+    for po_path in sorted(Path(root).glob("**/translations/*/LC_MESSAGES/*.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parent.parent.name, domain=po_path.stem)
+        with po_path.with_suffix(".mo").open("wb") as handle:
+            write_mo(handle, catalog, use_fuzzy=False)
+        written.append(po_path.with_suffix(".mo"))
+    return written
