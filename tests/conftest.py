@@ -9,7 +9,7 @@ import pytest
 
 # The conformance kit (surveyapp/testing, a pytest plugin shipped with the core) holds the app,
 # the demo tree and the browser-like helpers; this suite uses them as a third party would.
-from surveyapp.testing.app import IsolatedClient, make_app, serve, use_postgres  # noqa: F401
+from surveyapp.testing.app import IsolatedClient, make_app, use_postgres  # noqa: F401
 from surveyapp.testing.app import postgres_url_for as _postgres_url  # noqa: F401
 from surveyapp.testing.client import csrf_token, login, post  # noqa: F401
 from surveyapp.testing.world import PASSWORD, World  # noqa: F401

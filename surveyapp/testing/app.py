@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextvars
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from flask.testing import FlaskClient
 
@@ -76,11 +76,3 @@ def close_app(app) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-
-
-def serve(app) -> Iterator[Any]:
-    """Yield the app, then close it: the body of an ``app`` fixture."""
-    try:
-        yield app
-    finally:
-        close_app(app)

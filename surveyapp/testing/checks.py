@@ -159,14 +159,15 @@ class ModuleChecker:
             return None
         if error is None:
             return round_
-        if which == 0 and "answerable" in self.wanted:
+        if which == 1:   # only the comparison needs the second respondent
+            self.failures["suppressed"] = f"the second respondent: {error}"
+            return None
+        if "answerable" in self.wanted:
             self.failures["answerable"] = error
             error = "'answerable' failed"
-        elif which == 1:
-            error = f"the second respondent: {error}"
         for check in ROUND_CHECKS:
             if check in self.wanted and check != "answerable":
-                self.failures.setdefault(check, f"not checked: {error}" if which == 0 else error)
+                self.failures.setdefault(check, f"not checked: {error}")
         return None
 
     # -- listed ---------------------------------------------------------------------------
@@ -423,7 +424,7 @@ class ModuleChecker:
         registry = get_registry(app)
         for found in results(registry.pm, "register_assessment_modules"):
             if any(module.id == self.module_id for module in found.value):
-                plugin = _plugin_named(registry.pm, found.owner)
+                plugin = registry.pm.get_plugin(found.owner)
                 return Path(getattr(plugin, "root", None) or Path(plugin.__file__).parent)
         raise Failed(f"no plugin registers module '{self.module_id}'")
 
@@ -571,10 +572,6 @@ def _quoted(names: Iterable[str]) -> str:
     names = list(names)
     shown = ", ".join(f"'{n}'" for n in names[:5])
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-
-
-def _plugin_named(pm, name: str):
-    return pm.get_plugin(name)
 
 
 def _run_command(app, args: list[str]) -> str:
