@@ -21,6 +21,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def surveyapp_postgres_url(request):
+    """This worker's PostgreSQL database (SURVEYAPP_TEST_POSTGRES=1 and SURVEYAPP_DATABASE_URL), else None."""
     from .app import postgres_url_for, use_postgres
     if not use_postgres():
         return None
@@ -30,11 +31,13 @@ def surveyapp_postgres_url(request):
 
 @pytest.fixture
 def surveyapp_config():
+    """Config overrides for ``surveyapp_app``: override this fixture to change them."""
     return {}
 
 
 @pytest.fixture
 def surveyapp_extra_plugins():
+    """Plugin objects registered beside the installed ones: override this fixture to add some."""
     return ()
 
 
@@ -60,29 +63,34 @@ def surveyapp_make_app(tmp_path, surveyapp_postgres_url, surveyapp_extra_plugins
 
 @pytest.fixture
 def surveyapp_app(surveyapp_make_app, surveyapp_config):
+    """An app with every installed module, on empty tables."""
     return surveyapp_make_app(**surveyapp_config)
 
 
 @pytest.fixture
 def surveyapp_ctx(surveyapp_app):
+    """A request context of ``surveyapp_app`` for the test's body (database set-up and checks)."""
     with surveyapp_app.test_request_context():
         yield surveyapp_app
 
 
 @pytest.fixture
 def surveyapp_world(surveyapp_ctx):
+    """The demo organisation tree with one account per role (``surveyapp.testing.World``)."""
     from .world import World
     return World()
 
 
 @pytest.fixture
 def surveyapp_module():
+    """The id of the module under test: override this fixture."""
     raise pytest.UsageError("override the 'surveyapp_module' fixture with your module's id to run the "
                             "conformance tests")
 
 
 @pytest.fixture
 def surveyapp_campaign(surveyapp_world, surveyapp_module):
+    """An open campaign of the module's default questionnaire over the whole department."""
     from surveyapp import get_registry
 
     from .campaign import open_campaign
