@@ -22,9 +22,12 @@ def install_tiny(tmp_path, monkeypatch):
     """Install ``surveyapp-tiny 0.1`` from tests/kit_tiny, with ``{file: (old, new)}`` edits applied."""
     site = tmp_path / "site"
 
-    def install(edits: dict[str, tuple[str, str]] | list[tuple[str, str, str]] | None = None) -> Path:
+    def install(edits: dict[str, tuple[str, str]] | list[tuple[str, str, str]] | None = None,
+                files: dict[str, str] | None = None) -> Path:
         install_distribution(site, "surveyapp-tiny", "0.1", {"tiny": "surveyapp_tiny.plugin"},
                              packages={"surveyapp_tiny": TINY})
+        for name, text in (files or {}).items():
+            (site / "surveyapp_tiny" / name).write_text(text, encoding="utf-8")
         edits = [(name, *change) for name, change in edits.items()] if isinstance(edits, dict) else edits
         for name, old, new in edits or []:
             path = site / "surveyapp_tiny" / name
@@ -57,8 +60,8 @@ def test_the_built_in_modules_pass(module_id, surveyapp_make_app):
     outcome = check_module(module_id, surveyapp_make_app)
     if module_id == "safe_school":   # staff forms only: no access codes for the kit to answer with
         assert [check for check, said in outcome.items() if said == "passed"] == ["listed", "validates"]
-        assert outcome["translated"].startswith("catalog passed; pages skipped: safe_school.tt18_2023 is filled in "
-                                                "by signed-in staff")
+        assert outcome["translated"].startswith("catalog and module pages passed; respondent pages skipped: "
+                                                "safe_school.tt18_2023 is filled in by signed-in staff")
     else:
         assert set(outcome.values()) == {"passed"}
 
@@ -181,6 +184,17 @@ def test_translated_fails_when_a_page_breaks_in_one_language(install_tiny, surve
                                 'title={"vi": _("Tiny section")}[str(__import__("flask_babel").get_locale())]')})
     found = failures(surveyapp_make_app, checks=["translated"])
     assert found == {"translated": "report_sections for SGD in en raised KeyError: 'en'"}
+
+
+def test_translated_fails_for_a_module_page_outside_the_interface(install_tiny, surveyapp_make_app):
+    """A page of the module's own blueprint that ignores the chosen language (no base.html)."""
+    install_tiny({"plugin.py": ("ModulePlugin(MODULE, __name__)", 'ModulePlugin(MODULE, __name__, blueprint="views:bp")')},
+                 files={"views.py": "from flask import Blueprint\n"
+                                    "bp = Blueprint('tiny', __name__, url_prefix='/tiny', template_folder='templates')\n\n\n"
+                                    "@bp.route('/')\ndef index():\n    return '<html><body>Tiny</body></html>'\n"})
+    found = failures(surveyapp_make_app, checks=["translated"])
+    assert found == {"translated": "the module's page /tiny/ asked in vi is not in vi (does its template extend "
+                                   "base.html?)"}
 
 
 # -- the pytest plugin ------------------------------------------------------------------------

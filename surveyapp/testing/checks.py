@@ -12,7 +12,8 @@ engine's bands for scores, the privacy layer's release for what is hidden.
     exported    the workbook builds; the module's sheets are in it, as declared, read back
     suppressed  with one response (a group the core hides) the module's sheets and report
                 sections are the same whatever was answered
-    translated  every string of the module has a Vietnamese translation; its pages render in vi and en
+    translated  every string of the module has a Vietnamese translation; the respondent's page, the
+                report with its sections and its own pages render in vi and en
 """
 from __future__ import annotations
 
@@ -132,6 +133,7 @@ class ModuleChecker:
             if self._wants("suppressed") and not self.first.sheets:
                 self._check("suppressed", self.exported, app, self.first)
         self._check("translated", self.translated_pages, app, self.first)
+        self._check("translated", self.translated_module_pages, app)
         if self._wants("suppressed"):
             self.first.sections = self._check("suppressed", self._sections, app, self.first) or {}
 
@@ -154,8 +156,10 @@ class ModuleChecker:
         except Skipped as exc:
             for check in ROUND_CHECKS:
                 self.outcome.setdefault(check, f"skipped: {exc}")
-            if "translated" in self.wanted and "translated" not in self.failures:
-                self.outcome["translated"] = f"catalog passed; pages skipped: {exc}"
+            self.outcome.pop("translated", None)
+            self._check("translated", self.translated_module_pages, app)
+            if self._wants("translated"):
+                self.outcome["translated"] = f"catalog and module pages passed; respondent pages skipped: {exc}"
             return None
         if error is None:
             return round_
@@ -469,6 +473,29 @@ class ModuleChecker:
                 if _escaped(title) not in html:
                     raise Failed(f"the campaign report in {locale} does not show the module's section '{title}'")
 
+    def translated_module_pages(self, app) -> None:
+        """The module's own pages answer in vi and in en, to a department admin."""
+        from .client import login
+        _ensure_world(app)
+        staff = app.test_client()
+        login(staff, "dept_admin")
+        for locale in ("vi", "en"):
+            for url in self._own_pages(app):
+                shown = _get(staff, f"{url}?lang={locale}", f"the module's page {url} in {locale}")
+                if shown.status_code >= 500:
+                    raise Failed(f"the module's page {url} in {locale} answers {shown.status_code}")
+                if shown.status_code == 200 and f'<html lang="{locale}"' not in shown.get_data(as_text=True):
+                    raise Failed(f"the module's page {url} asked in {locale} is not in {locale} "
+                                 "(does its template extend base.html?)")
+
+    def _own_pages(self, app) -> list[str]:
+        """The module's pages that take no argument (its blueprint's GET routes), as a department admin opens them."""
+        with app.test_request_context():
+            from flask import url_for
+            return sorted({url_for(rule.endpoint) for rule in app.url_map.iter_rules()
+                           if rule.endpoint.startswith(f"{self.module_id}.") and "GET" in (rule.methods or ())
+                           and not rule.arguments})
+
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -536,6 +563,16 @@ def _get(client, url: str, what: str):
         return client.get(url)
     except Exception as exc:   # the module's code raised while the page was drawn
         raise Failed(f"{what} raised {type(exc).__name__}: {exc}") from exc
+
+
+def _ensure_world(app) -> None:
+    """The demo tree, unless a round of answers built it already."""
+    from surveyapp.extensions import db
+    from surveyapp.models import User
+    from .world import World
+    with app.test_request_context():
+        if db.session.query(User).filter_by(username="dept_admin").first() is None:
+            World()
 
 
 def _first_code(campaign, world):
