@@ -137,6 +137,20 @@ def test_suppressed_fails_when_a_sheet_shows_a_hidden_schools_mean(install_tiny,
                                    "Figure.mark"}
 
 
+def test_suppressed_fails_for_a_module_with_its_own_small_group_rule(install_tiny, surveyapp_make_app):
+    """The subtraction attack: a module hides groups under 5 by its own rule, so the city total and
+    school B's mean give away school A's one answer. The core hides B too; the module must say so."""
+    install_tiny([("plugin.py", "mean_cell(means[school.id])",
+                   "(hidden_value('small') if means[school.id].n < 5 else db.session.query(func.avg(Response.total))"
+                   ".filter_by(campaign_id=campaign.id, school_id=school.id).scalar())"),
+                  ("plugin.py", "from surveyapp import privacy\n", LEAKY_IMPORTS)])
+    found = failures(surveyapp_make_app, checks=["suppressed"])
+    assert found == {"suppressed": "sheet 'Tiny means' row 3 shows figures of school B, which the core hides "
+                                   "(complementary: a group the first school's answer could be worked out from), "
+                                   "changing with its answers: ['B', 5, 2] then ['B', 5, 4]; take figures from "
+                                   "surveyapp.privacy and show Figure.mark"}
+
+
 def test_suppressed_fails_when_a_section_shows_a_hidden_figure(install_tiny, surveyapp_make_app):
     """The attack: a section that builds its own Figure from the table, with no reason to hide it."""
     install_tiny({"plugin.py": (

@@ -11,7 +11,9 @@ engine's bands for scores, the privacy layer's release for what is hidden.
     scored      the response holds the scores and bands the questionnaire declares
     exported    the workbook builds; the module's sheets are in it, as declared, read back
     suppressed  with one response (a group the core hides) the module's sheets and report
-                sections are the same whatever was answered
+                sections are the same whatever was answered; once another school has exactly the
+                minimum number of answers (the core hides it too: subtraction), its rows are the
+                same whatever its respondents answered
     translated  every string of the module has a Vietnamese translation; the respondent's page, the
                 report with its sections and its own pages render in vi and en
 """
@@ -53,6 +55,7 @@ class Round:
     code: str | None = None
     sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
     sections: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    crowded: tuple[dict, dict] = ({}, {})   # sheets and hidden schools once another school has k answers
 
 
 def check_module(module_id: str, make_app: Callable[..., Any], *, checks: Iterable[str] = CHECKS,
@@ -136,6 +139,7 @@ class ModuleChecker:
         self._check("translated", self.translated_module_pages, app)
         if self._wants("suppressed"):
             self.first.sections = self._check("suppressed", self._sections, app, self.first) or {}
+            self.first.crowded = self._check("suppressed", self._crowd, app, self.first) or ({}, {})
 
     def _second_app(self) -> None:
         app = self.make_app()
@@ -146,6 +150,8 @@ class ModuleChecker:
                     second.sheets = self._check("suppressed", self._module_sheets, app, second) or {}
                 second.sections = self._check("suppressed", self._sections, app, second) or {}
                 self._check("suppressed", self.suppressed, app, self.first, second)
+                second.crowded = self._check("suppressed", self._crowd, app, second) or ({}, {})
+                self._check("suppressed", self.complementary, self.first, second)
         finally:
             _close(app)
 
@@ -378,6 +384,45 @@ class ModuleChecker:
                 org, locale = key
                 raise Failed(f"the report sections for {org} ({locale}) change with the answers of a group the "
                              f"core hides (one response): {sections} then {second.sections.get(key)}")
+
+    def _crowd(self, app, round_: Round) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
+        """Add a group of exactly the minimum size at another school, answering as the first respondent
+        did. The core then hides that school too (the first could be worked out from it by subtraction).
+        Return the module's sheets and {code: reason} of the schools the core hides."""
+        from surveyapp.extensions import db
+        from surveyapp.models import AccessCode, Campaign, OrgUnit
+        from surveyapp.privacy import release_for
+        from surveyapp.privacy.cells import org_cell
+        with app.test_request_context():
+            campaign = db.session.get(Campaign, round_.campaign_id)
+            other = db.session.query(AccessCode).filter(AccessCode.campaign_id == campaign.id,
+                                                        AccessCode.school_id != round_.school_id).first()
+            k = release_for(campaign).k
+        if other is None:
+            return {}, {}
+        for _ in range(k):
+            _answer_pages(app.test_client(), other.code, round_.answers)
+        with app.app_context():
+            sheets = self._module_sheets(app, round_)
+        with app.test_request_context():
+            release = release_for(db.session.get(Campaign, round_.campaign_id))
+            schools = db.session.query(OrgUnit).filter(OrgUnit.id.in_([round_.school_id, other.school_id]))
+            hidden = {school.code: release.reason(org_cell(school.id), 1) for school in schools}
+        return sheets, {code: reason for code, reason in hidden.items() if reason}
+
+    def complementary(self, first: Round, second: Round) -> None:
+        """Rows naming a school the core hides are the same whatever that school's respondents answered
+        (the lowest options at the first app, the highest at the second)."""
+        (before, hidden), after = first.crowded, second.crowded[0]
+        for name, rows in before.items():
+            for number, (row, other) in enumerate(zip(rows, after.get(name, [])), start=1):
+                named = [code for code in hidden if code in row or code in other]
+                if named and row != other:
+                    code = named[0]
+                    raise Failed(f"sheet '{name}' row {number} shows figures of school {code}, which the core hides "
+                                 f"({hidden[code]}: a group the first school's answer could be worked out from), "
+                                 f"changing with its answers: {row} then {other}; take figures from "
+                                 "surveyapp.privacy and show Figure.mark")
 
     def _hidden_premise(self, app, round_: Round) -> None:
         """The core's own decision must hide the one response's groups, or the comparison proves nothing."""
