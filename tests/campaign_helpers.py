@@ -1,24 +1,4 @@
-"""Shared set-up for every module's tests: an open campaign and the access code of a class."""
+"""Shared set-up for every module's tests: an open campaign and the access code of a class (the kit's)."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from surveyapp import get_registry
-from surveyapp.campaigns import create_campaign, set_status
-from surveyapp.extensions import db
-from surveyapp.models import AccessCode
-
-
-def open_campaign(world, qid: str, name: str | None = None, scope=None, **kwargs):
-    """A campaign of questionnaire ``qid`` owned by the department (its whole city unless
-    ``scope`` says otherwise), opened and committed."""
-    campaign = create_campaign(name=name or qid, definition=get_registry().questionnaires[qid], owner=world.dept,
-                               scope=scope or [world.dept], user_id=None, **kwargs)
-    set_status(campaign, "open")
-    db.session.commit()
-    return campaign
-
-
-def code_for(campaign, class_group) -> str:
-    return db.session.execute(select(AccessCode.code).filter_by(campaign_id=campaign.id,
-                                                                class_group_id=class_group.id)).scalar_one()
+from surveyapp.testing.campaign import code_for, open_campaign  # noqa: F401

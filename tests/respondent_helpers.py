@@ -1,41 +1,4 @@
-"""Drive the student pages like a browser would (forms, CSRF, redirects)."""
+"""Drive the student pages like a browser would (forms, CSRF, redirects): the conformance kit's helpers."""
 from __future__ import annotations
 
-import re
-
-from conftest import csrf_token
-
-
-def page_items(html: str) -> list[str]:
-    names = re.findall(r'name="([a-z][a-z0-9_]*)"', html)
-    return [n for n in dict.fromkeys(names) if n not in ("csrf_token", "action", "token", "code")]
-
-
-def start(client, code: str, token: str | None = None):
-    data = {"csrf_token": csrf_token(client)}
-    if token is not None:
-        data["token"] = token
-    return client.post(f"/s/{code}", data=data)
-
-
-def answer_all(client, code: str, answers: dict, token: str | None = None, max_pages: int = 30):
-    """Answer every page from ``answers`` (item id -> value or list); return the final response."""
-    response = start(client, code, token)
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    location = response.headers["Location"]
-    for _ in range(max_pages):
-        page = client.get(location)
-        html = page.get_data(as_text=True)
-        assert page.status_code == 200, html[:500]
-        data = {"csrf_token": csrf_token(client)}
-        for item_id in page_items(html):
-            if item_id in answers and answers[item_id] is not None:
-                data[item_id] = answers[item_id]
-        is_last = 'value="submit"' in html
-        data["action"] = "submit" if is_last else "next"
-        response = client.post(location, data=data)
-        assert response.status_code == 302, response.get_data(as_text=True)[:1500]
-        location = response.headers["Location"]
-        if is_last:
-            return response
-    raise AssertionError("survey did not end")
+from surveyapp.testing.client import answer_all, page_items, start  # noqa: F401

@@ -1,4 +1,8 @@
-"""A fourth module, installed as its own distribution, works end to end with no change to the core."""
+"""A fourth module, installed as its own distribution, works end to end with no change to the core.
+
+tests/fourth_plugin is the worked example of the plugin contract (docs/plugins.md): it passes
+the conformance kit, and its per-school sheets and dashboard section take every figure from
+the privacy layer."""
 from __future__ import annotations
 
 import subprocess
@@ -13,6 +17,8 @@ from respondent_helpers import answer_all
 from surveyapp import get_registry
 from surveyapp.extensions import db
 from surveyapp.models import AccessCode, Response
+from surveyapp.testing import check_module
+from surveyapp.testing.install import compile_catalogs, forget_modules
 
 HERE = Path(__file__).parent
 
@@ -23,11 +29,15 @@ def installed_fourth_plugin(tmp_path_factory):
     target = tmp_path_factory.mktemp("site")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                     "--target", str(target), str(HERE / "fourth_plugin")], check=True)
+    compile_catalogs(target / "surveyapp_wellbeing")   # what 'surveyapp i18n-compile' does after an install
     sys.path.insert(0, str(target))
     yield target
     sys.path.remove(str(target))
-    for name in [m for m in sys.modules if m.startswith("surveyapp_wellbeing")]:
-        del sys.modules[name]
+    forget_modules("surveyapp_wellbeing")
+
+
+def test_the_worked_example_passes_the_conformance_kit(installed_fourth_plugin, surveyapp_make_app):
+    assert set(check_module("wellbeing", surveyapp_make_app).values()) == {"passed"}
 
 
 def test_fourth_plugin_listed_answered_scored_exported(installed_fourth_plugin, tmp_path, postgres_url, monkeypatch):
@@ -80,3 +90,32 @@ def test_fourth_plugin_listed_answered_scored_exported(installed_fourth_plugin, 
     assert "hidden: fewer than 5 answers" in schools["A"]
     with app.app_context():
         assert "wellbeing" in get_registry(app).modules
+
+
+def test_five_answers_publish_the_school_in_the_sheets_and_the_section(installed_fourth_plugin, tmp_path,
+                                                                       postgres_url):
+    """The other side of suppression: a group at the minimum size is shown, by the same decision."""
+    from flask_babel import force_locale
+
+    from campaign_helpers import code_for, open_campaign
+    from conftest import World
+    from surveyapp.export import ExportOptions, collect_sheets
+    from surveyapp.models import Campaign, User
+    app = make_app(tmp_path, postgres_url)
+    with app.test_request_context():
+        world = World()
+        campaign = open_campaign(world, "wellbeing.check")
+        campaign_id, code = campaign.id, code_for(campaign, world.class_a6)
+    for mood in ("1", "1", "2", "3", "3"):
+        answer_all(app.test_client(), code, {"mood_class": mood, "mood_break": "1"})
+    with app.test_request_context(), force_locale("en"):
+        campaign = db.session.get(Campaign, campaign_id)
+        sheets = {s.name: list(s.rows) for s in collect_sheets(campaign, campaign.owner_org, ExportOptions(locale="en"))}
+        assert sheets["Wellbeing bands"] == [["A", "THCS A", 5, 2, 3]]      # 2 x max: 2, 2, 4, 6, 6
+        assert sheets["Wellbeing means"] == [["A", "THCS A", 5, 4.0]]
+        user = db.session.query(User).filter_by(username="dept_admin").one()
+        sections = [s for found in get_registry().hook.report_sections(campaign=campaign, org=campaign.owner_org,
+                                                                       user=user) for s in found]
+    assert [s.title for s in sections] == ["Class wellbeing"]
+    html = str(sections[0].html)
+    assert "Mean score: 4.0" in html and "<td>Low</td><td class=\"num\">2</td>" in html
