@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from markupsafe import Markup, escape
 
 from campaign_helpers import code_for, open_campaign
-from conftest import _serve, make_app
+from conftest import make_app
+from surveyapp.testing.app import close_app
 from respondent_helpers import answer_all
 from surveyapp import respondent_kinds
 from surveyapp.cli import cli
@@ -45,7 +46,9 @@ class FamilyVoice:
 
 @pytest.fixture
 def app(tmp_path, postgres_url):
-    yield from _serve(make_app(tmp_path, postgres_url, extra_plugins=[FamilyVoice()]))
+    app = make_app(tmp_path, postgres_url, extra_plugins=[FamilyVoice()])
+    yield app
+    close_app(app)
 
 
 @pytest.fixture
