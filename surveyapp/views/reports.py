@@ -12,14 +12,14 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from .. import audit, charts, get_registry
+from .. import audit, charts, get_registry, privacy
 from ..access import REPORT_ROLES, in_scope, require_role, roots, units_in_scope
 from ..campaigns import campaigns_visible_to, definition_of, overlaps
 from ..export import figures_as_of, summary_csv
 from ..labels import download_name
 from ..extensions import db
 from ..models import SCHOOL_LEVELS, Campaign, OrgUnit
-from ..reports import Dashboard, build_dashboard, comparison, path_ids, trend
+from ..reports import Dashboard, ReportFilter, build_dashboard, comparison, path_ids, trend
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 CHART_ROWS = 50  # more rows than this go to the table only: a chart should stay readable
@@ -91,7 +91,7 @@ def campaign(campaign_id: int):
     return render_template(
         "reports/campaign.html", board=board, campaign=campaign, definition=definition, node=node,
         level=level, levels=SCHOOL_LEVELS, breadcrumb=_breadcrumb(node), history=history, other=other,
-        previous=previous, sections=_plugin_sections(campaign, node), charts=figures,
+        previous=previous, sections=_plugin_sections(campaign, ReportFilter(node, level)), charts=figures,
         items=item_sections(board, definition, str(get_locale())), show_all=request.args.get("all") == "1",
         as_of=figures_as_of(),
         units=_unit_choices(), campaigns=visible)
@@ -130,10 +130,12 @@ def _unit_choices() -> list[OrgUnit]:
     return [u for u in units_in_scope(current_user, *REPORT_ROLES) if u.kind != "school"]
 
 
-def _plugin_sections(campaign: Campaign, node: OrgUnit) -> list:
+def _plugin_sections(campaign: Campaign, filters: ReportFilter) -> list:
     found = []
-    for contributed in get_registry().hook.report_sections(campaign=campaign, org=node, user=current_user):
-        found.extend(contributed or [])
+    with privacy.filtered(filters):  # the modules' figures honour the page's filter: they cannot forget it
+        for contributed in get_registry().hook.report_sections(campaign=campaign, org=filters.org,
+                                                               user=current_user, filters=filters):
+            found.extend(contributed or [])
     # section.html is escaped at the boundary (surveyapp.contract) unless the plugin passed Markup
     return sorted(found, key=lambda s: s.order)
 
