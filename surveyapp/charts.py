@@ -12,6 +12,8 @@ from typing import Callable, Optional, Sequence
 
 from markupsafe import Markup, escape
 
+from .numbers import fmt_int, fmt_number, fmt_percent
+
 PALETTE = ("#0b4f9c", "#d9822b", "#2e7d32", "#b3261e", "#6a1b9a", "#00838f", "#795548", "#5c6bc0")
 TEXT = "#1a1a1a"
 MUTED = "#595959"
@@ -21,11 +23,11 @@ Format = Callable[[float], str]
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}"
+    return fmt_number(value)
 
 
 def percent(value: float) -> str:
-    return f"{100 * value:.0f} %"
+    return fmt_percent(value)
 
 
 def _clip(text: str, length: int = 34) -> str:
@@ -39,8 +41,10 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     return Markup(head + "".join(body) + "</svg>")
 
 
-def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = TEXT, size: int = 12) -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}">'
+def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = TEXT, size: int = 12,
+          css: str = "") -> str:
+    kind = f' class="{css}"' if css else ""
+    return (f'<text{kind} x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}">'
             f'{escape(text)}</text>')
 
 
@@ -52,7 +56,7 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Optional[float], str]], *, m
     body = []
     for index, (label, value, note) in enumerate(rows):
         y = index * ROW_H
-        body.append(_text(LABEL_W - 6, y + 15, _clip(label), "end"))
+        body.append(_text(LABEL_W - 6, y + 15, _clip(label), "end", css="label"))
         if value is None:
             body.append(_text(LABEL_W + 4, y + 15, note, fill=MUTED))
             continue
@@ -77,7 +81,7 @@ def stacked_bar(title: str, legend: Sequence[str], rows: Sequence[tuple[str, Opt
     body = _legend(legend, 2)
     for index, (label, counts, note) in enumerate(rows):
         y = 22 + index * ROW_H
-        body.append(_text(LABEL_W - 6, y + 15, _clip(label), "end"))
+        body.append(_text(LABEL_W - 6, y + 15, _clip(label), "end", css="label"))
         total = sum(counts or [])
         if counts is None or not total:
             body.append(_text(LABEL_W + 4, y + 15, note, fill=MUTED))
@@ -85,14 +89,14 @@ def stacked_bar(title: str, legend: Sequence[str], rows: Sequence[tuple[str, Opt
         x = float(LABEL_W)
         for part, (name, count) in enumerate(zip(legend, counts)):
             width = BAR_W * count / total
-            share = percent(count / total)
+            share = fmt_percent(count / total, 0)
             body.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" height="{ROW_H - 6}" '
                         f'fill="{PALETTE[part % len(PALETTE)]}"><title>{escape(label)} · {escape(name)}: '
-                        f'{count} ({escape(share)})</title></rect>')
+                        f'{fmt_int(count)} ({escape(share)})</title></rect>')
             if width >= 34:
                 body.append(_text(x + width / 2, y + 15, share, "middle", "#ffffff", 11))
             x += width
-        body.append(_text(LABEL_W + BAR_W + 4, y + 15, f"n={total}", fill=MUTED))
+        body.append(_text(LABEL_W + BAR_W + 4, y + 15, f"n={fmt_int(total)}", fill=MUTED))
     return _svg(LABEL_W + BAR_W + 70, 22 + max(1, len(rows)) * ROW_H, title, body)
 
 

@@ -32,7 +32,7 @@ def _texts(root) -> list[str]:
 def test_bar_chart_labels_every_bar_and_marks_suppressed_groups():
     root = _parse(charts.bar_chart("Mean <by> school", [("A & B", 3.5, ""), ("C", None, "suppressed (n < 5)")]))
     assert root.find(f"{SVG}title").text == "Mean <by> school"
-    assert _texts(root) == ["A & B", "3.5", "C", "suppressed (n < 5)"]
+    assert _texts(root) == ["A & B", "3,50", "C", "suppressed (n < 5)"]   # vi outside a request
     assert len(root.findall(f"{SVG}rect")) == 1
 
 
@@ -41,17 +41,17 @@ def test_stacked_bar_shares_add_up_and_have_tooltips():
     rects = [r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
     widths = [float(r.get("width")) for r in rects]
     assert sum(widths) == charts.BAR_W and widths[0] * 3 == widths[1]
-    assert "A · high: 3 (75 %)" in rects[1].find(f"{SVG}title").text
+    assert "A · high: 3 (75%)" in rects[1].find(f"{SVG}title").text
     assert "hidden" in _texts(root) and "n=4" in _texts(root)
 
 
 def test_gauge_and_trend():
     root = _parse(charts.gauge("Participation", 0.734, "73 of 100 expected"))
-    assert "73 %" in _texts(root) and "73 of 100 expected" in _texts(root)
+    assert "73,4%" in _texts(root) and "73 of 100 expected" in _texts(root)
     assert len(root.findall(f"{SVG}path")) == 2
     assert "—" in _texts(_parse(charts.gauge("Participation", None)))
     line = _parse(charts.line_chart("Trend", [("HK I", 3.0), ("HK II", None), ("HK III", 4.0)]))
-    assert len(line.findall(f"{SVG}circle")) == 2 and {"3.0", "4.0", "HK II"} <= set(_texts(line))
+    assert len(line.findall(f"{SVG}circle")) == 2 and {"3,00", "4,00", "HK II"} <= set(_texts(line))
     assert line.find(f"{SVG}polyline") is not None
 
 
