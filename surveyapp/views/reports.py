@@ -125,6 +125,30 @@ def official_report(campaign_id: int):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+@bp.route("/campaign/<int:campaign_id>/compare.xlsx")
+@require_role(*REPORT_ROLES)
+def comparison_workbook(campaign_id: int):
+    """The page's comparison with an earlier round (``compare``) as a print-ready workbook."""
+    import tempfile
+    from pathlib import Path
+    from ..comparison_export import build_comparison_workbook
+    campaign = _campaign(campaign_id)
+    node, level = _node(campaign), _level()
+    other = next((c for c in _same_questionnaire(campaign, _visible())
+                  if c.id == request.args.get("compare", type=int) and c.id != campaign.id), None)
+    if other is None:
+        abort(404)
+    with tempfile.TemporaryDirectory() as folder:
+        path = build_comparison_workbook(campaign, other, node, level, Path(folder) / "comparison.xlsx",
+                                         str(get_locale()))
+        data = path.read_bytes()
+    audit.record("report.comparison", campaign, org_id=node.id)
+    db.session.commit()
+    name = download_name(campaign.name, node.code, "xlsx", part="so-sanh")
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 def _unit_choices() -> list[OrgUnit]:
     return [u for u in units_in_scope(current_user, *REPORT_ROLES) if u.kind != "school"]
 
