@@ -22,8 +22,8 @@ def _int(text: str) -> int:
     return int(re.sub(r"\D", "", html.unescape(text)))
 
 
-def _levels(page: str) -> list[str]:
-    select_html = re.search(r'<select id="f-level" name="level">(.*?)</select>', page, re.S).group(1)
+def _options(page: str, name: str) -> list[str]:
+    select_html = re.search(rf'<select id="f-{name}" name="{name}">(.*?)</select>', page, re.S).group(1)
     return re.findall(r'<option value="([^"]*)"', select_html)
 
 
@@ -32,24 +32,25 @@ def demo(ctx, client):
     load_demo(responses_per_class=2)
     login(client, "viewer", DEMO_PASSWORD)
     campaigns = db.session.execute(select(Campaign).order_by(Campaign.id)).scalars().all()
-    codes = ("SGD", "P01", "P01-THCS", "P02-TIEU")
-    orgs = [db.session.execute(select(OrgUnit).filter_by(code=code)).scalar_one() for code in codes]
-    return client, campaigns, orgs
+    schools = [db.session.execute(select(OrgUnit).filter_by(code=code)).scalar_one().id
+               for code in ("P01-THCS", "P02-TIEU", "SGD-THPT01")]   # drilled into from the tables
+    return client, campaigns, schools
 
 
 def test_each_module_section_counts_the_responses_the_core_counts_under_every_filter(demo):
-    client, campaigns, orgs = demo
+    client, campaigns, schools = demo
     checked = set()
     for campaign in campaigns:
         base = f"/reports/campaign/{campaign.id}"
-        levels = _levels(client.get(base).get_data(as_text=True))
-        assert "" in levels and len(levels) > 2
-        for org in orgs:
+        first = client.get(base).get_data(as_text=True)
+        levels, units = _options(first, "level"), [int(u) for u in _options(first, "org")]
+        assert "" in levels and len(levels) > 2 and len(units) > 5
+        for org_id in units + schools:
             for level in levels:
-                page = client.get(f"{base}?org={org.id}&level={level}").get_data(as_text=True)
+                page = client.get(f"{base}?org={org_id}&level={level}").get_data(as_text=True)
                 core = _int(CORE_N.search(page).group(1))
                 for _attr, n, body in SECTION.findall(page):
-                    where = (campaign.module, org.code, level)
+                    where = (campaign.module, org_id, level)
                     # the module's own table says the same n for the unit viewed (not a wider group)
                     first = HERE_N.search(body)
                     if first:

@@ -123,7 +123,9 @@ def _wrap(campaign, org, by, raw: dict[Any, tuple[int | None, Any]]) -> dict[Any
     the group). Groups with no key are left out: responses with no grade or class are no published group."""
     release = release_for(campaign)
     _column, _where, cell_of = _grouping(campaign, org, by)
-    counted = _filtered_counts(campaign, org, by) if active_level() else {}
+    # a filtered group's n is its own count, not its cell's (one more query, only under a filter)
+    counted = _filtered_counts(campaign, org, by) if active_level() and any(
+        n is None for n, _value in raw.values()) else {}
     found = {}
     for key, (n, value) in raw.items():
         if key is None and by not in (None, "campaign"):
