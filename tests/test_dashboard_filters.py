@@ -37,6 +37,7 @@ def demo(ctx, client):
     return client, campaigns, schools
 
 
+@pytest.mark.slow
 def test_each_module_section_counts_the_responses_the_core_counts_under_every_filter(demo):
     client, campaigns, schools = demo
     checked = set()
