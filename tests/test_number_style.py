@@ -16,12 +16,14 @@ from surveyapp.models import Campaign, OrgUnit
 from surveyapp.numbers import fmt_int, fmt_number, fmt_percent, fmt_signed
 
 # a decimal point/comma followed by 1, 2 or 4+ digits is a decimal mark, never a thousands separator
-WRONG = {"vi": [re.compile(r"(?<![\w.,])\d+\.(\d{1,2}|\d{4,})(?![\d.,])"),   # 3.86: an English decimal
+# (a version such as 0.1-draft is no figure)
+WRONG = {"vi": [re.compile(r"(?<![\w.,])\d+\.(\d{1,2}|\d{4,})(?![\d.,-])"),   # 3.86: an English decimal
                 re.compile(r"\d %")],                                           # 80 %: not vi's 80%
-         "en": [re.compile(r"(?<![\w.,])\d+,(\d{1,2}|\d{4,})(?![\d.,])"),    # 3,71: a Vietnamese decimal
+         "en": [re.compile(r"(?<![\w.,])\d+,(\d{1,2}|\d{4,})(?![\d.,-])"),    # 3,71: a Vietnamese decimal
                 re.compile(r"\d %")]}
 NEGATIVE_ZERO = re.compile(r"[-−]0(?:[.,]0+)?(?![\d.,])")
 FIGURES = re.compile(r'<(td|dd|text|title|p)\b([^>]*)>(.*?)</\1>', re.S)
+CODES = re.compile(r'<(strong|span)\b[^>]*class="code"[^>]*>(.*?)</\1>', re.S)
 
 
 def figure_texts(page: str) -> list[str]:
@@ -29,8 +31,9 @@ def figure_texts(page: str) -> list[str]:
     the names in them (item codes such as 1.1 and chart categories: elements of class "code"/"label")."""
     found = [(attributes, html.unescape(re.sub(r"<[^>]+>", " ", inner)).strip())
              for _tag, attributes, inner in FIGURES.findall(page)]
-    names = sorted({text for attributes, text in found if re.search(r'class="(code|label)"', attributes)},
-                   key=len, reverse=True)
+    names = {text for attributes, text in found if re.search(r'class="(code|label)"', attributes)}
+    names |= {html.unescape(code).strip() for _tag, code in CODES.findall(page)}
+    names = sorted(names, key=len, reverse=True)
     texts = []
     for attributes, text in found:
         if re.search(r'class="(code|label)"', attributes):
@@ -65,6 +68,10 @@ def test_every_dashboard_page_writes_numbers_one_way(ctx, client, lang):
                 pages.append(f"/reports/campaign/{campaign.id}?org={org.id}&level={level}")
         if campaign.module == "school_dialogue":
             pages += [f"/school_dialogue/report/{campaign.id}/{org.id}" for org in orgs]
+        if campaign.module == "mental_health":
+            pages.append(f"/mental-health/campaign/{campaign.id}/report")
+        if campaign.module == "safe_school":
+            pages.append(f"/safe_school/overview/{campaign.id}")
     decimals = 0
     for url in pages:
         response = client.get(url)
