@@ -84,3 +84,17 @@ def test_the_comparison_download_is_scoped_and_needs_an_earlier_round(client, tw
     assert client.get(url).status_code == 404
     login(client, "dept_admin")
     assert client.get(f"/reports/campaign/{w.campaign.id}/compare.xlsx?org={w.dept.id}").status_code == 404
+
+
+def test_the_pages_change_column_is_written_in_the_locales_style(client, two_rounds):
+    w, before = two_rounds
+    login(client, "dept_admin")
+    page = client.get(f"/reports/campaign/{w.campaign.id}?org={w.ward.id}&compare={before.id}").get_data(as_text=True)
+    row_a = re.search(r'<tr><td><a href="[^"]*org=%d[^"]*">THCS A</a>.*?</tr>' % w.school_a.id, page, re.S).group(0)
+    board = build_dashboard(w.campaign, w.definition, w.ward)
+    now = next(r for r in board.children if r.org.id == w.school_a.id).agg.mean
+    earlier = comparison(w.campaign, before, w.ward, None, [w.school_a.id])[w.school_a.id].agg.mean
+    change = round(now - earlier, 2)
+    shown = f"{abs(change):.2f}".replace(".", ",")   # vi: decimal comma, sign only when not zero
+    assert (("+" if change > 0 else "-" if change < 0 else "") + shown) in row_a
+    assert not re.search(r"[-−]0,00", page)
