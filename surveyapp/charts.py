@@ -85,7 +85,8 @@ def _axis(y: float, low: float, high: float, fmt: Format) -> list[str]:
 
 
 def bar_chart(title: str, rows: Sequence[tuple[str, Optional[float], str]], *, max_value: float | None = None,
-              fmt: Format = _num, axis: tuple[float, float] | None = None) -> Markup:
+              fmt: Format = _num, axis: tuple[float, float] | None = None,
+              axis_fmt: Format | None = None) -> Markup:
     """Horizontal bars from the axis' start (0 unless ``axis`` says, e.g. 1 for a 1–5 mean).
     ``rows``: (label, value or None, note shown instead of a missing bar)."""
     values = [v for _l, v, _n in rows if v is not None]
@@ -104,7 +105,7 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Optional[float], str]], *, m
                         f'fill="{PALETTE[0]}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>')
             body.append(_text(LABEL_W + width + 4, y + 15, fmt(value)))
         y += height
-    body += _axis(y + 2, low, high, fmt)
+    body += _axis(y + 2, low, high, axis_fmt or fmt)
     return _svg(WIDTH, max(ROW_H, y) + AXIS_H, title, body)
 
 

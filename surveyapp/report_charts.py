@@ -61,7 +61,8 @@ def dashboard_charts(board, history: list, definition) -> dict[str, Markup]:
           n=n, expected=fmt_int(board.total.expected))),
         "participation": charts.figure(charts.bar_chart(
             _("Participation by unit or school (laggards first)"),
-            [(r.label, r.agg.rate, _("no expected count")) for r in rows], max_value=1, fmt=charts.percent),
+            [(r.label, r.agg.rate, _("no expected count")) for r in rows], max_value=1, fmt=charts.percent,
+            axis_fmt=lambda value: fmt_percent(value, 0)),
             _("Responses as a share of the expected respondents, per unit or school, laggards first; "
               "axis from %(low)s to %(high)s. n = %(n)s responses.", low=fmt_percent(0, 0),
               high=fmt_percent(1, 0), n=n) + more)}
@@ -70,7 +71,8 @@ def dashboard_charts(board, history: list, definition) -> dict[str, Markup]:
         scale = board.measures.primary.get(str(get_locale()))
         made["mean"] = charts.figure(charts.bar_chart(
             _("Mean score by unit or school"),
-            [(r.label, None if r.hidden else r.agg.mean, r.mark or hidden) for r in rows], axis=axis),
+            [(r.label, None if r.hidden else r.agg.mean, r.mark or hidden) for r in rows], axis=axis,
+            axis_fmt=lambda value: fmt_number(value, 0) if value == int(value) else fmt_number(value)),
             _("Mean of %(scale)s per unit or school (%(words)s). n = %(n)s responses; hidden groups are "
               "marked, not drawn.", scale=scale, words=words, n=n) + more)
         made["trend"] = charts.figure(charts.line_chart(
