@@ -42,7 +42,8 @@ def create_app(test_config: dict | None = None, extra_plugins: Iterable[Any] = (
     from flask_babel import lazy_gettext
     login_manager.login_message = lazy_gettext("Please log in to access this page.")
     csrf.init_app(app)
-    from . import privacy
+    from . import numbers, privacy
+    numbers.init_app(app)
     privacy.init_app(app)
 
     from . import views

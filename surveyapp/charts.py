@@ -8,28 +8,48 @@ suppressed is drawn as a text note, never as an empty bar.
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Callable, Optional, Sequence
 
 from markupsafe import Markup, escape
+
+from .numbers import fmt_int, fmt_number, fmt_percent
 
 PALETTE = ("#0b4f9c", "#d9822b", "#2e7d32", "#b3261e", "#6a1b9a", "#00838f", "#795548", "#5c6bc0")
 TEXT = "#1a1a1a"
 MUTED = "#595959"
 TRACK = "#e3e7ee"
-LABEL_W, BAR_W, ROW_H = 230, 380, 22
+LABEL_W, BAR_W, ROW_H, LINE_H = 280, 340, 22, 14
+WIDTH = LABEL_W + BAR_W + 100
+LABEL_CHARS = 40   # characters of a category label per line (12 px text in LABEL_W): longer ones wrap
+AXIS_H = 24
 Format = Callable[[float], str]
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}"
+    return fmt_number(value)
 
 
 def percent(value: float) -> str:
-    return f"{100 * value:.0f} %"
+    return fmt_percent(value)
 
 
 def _clip(text: str, length: int = 34) -> str:
     return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def distinct(labels: Sequence[str]) -> list[str]:
+    """Category labels as shown: two categories never show the same text (a repeat gets its rank)."""
+    seen: dict[str, int] = {}
+    shown = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        shown.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return shown
+
+
+def _lines(text: str, chars: int = LABEL_CHARS) -> list[str]:
+    return textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False) or [""]
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
@@ -39,61 +59,102 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     return Markup(head + "".join(body) + "</svg>")
 
 
-def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = TEXT, size: int = 12) -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}">'
+def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = TEXT, size: int = 12,
+          css: str = "") -> str:
+    kind = f' class="{css}"' if css else ""
+    return (f'<text{kind} x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}">'
             f'{escape(text)}</text>')
 
 
+def _label(x: float, y: float, lines: list[str], anchor: str = "end", fill: str = TEXT, size: int = 12) -> str:
+    """A full category label on as many lines as it needs (one <text>: its text is the whole label)."""
+    spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else LINE_H}">{escape(line)}'
+                    f'{" " if i < len(lines) - 1 else ""}</tspan>' for i, line in enumerate(lines))
+    return f'<text class="label" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}">{spans}</text>'
+
+
+def _row_height(lines: list[str]) -> int:
+    return max(ROW_H, LINE_H * len(lines) + 8)
+
+
+def _axis(y: float, low: float, high: float, fmt: Format) -> list[str]:
+    """The value axis under the bars: its two ends, labelled (a mean's axis says where it starts)."""
+    return [f'<line x1="{LABEL_W}" y1="{y:.1f}" x2="{LABEL_W + BAR_W}" y2="{y:.1f}" stroke="{MUTED}"/>',
+            _text(LABEL_W, y + 15, fmt(low), "start", MUTED, 11, "axis"),
+            _text(LABEL_W + BAR_W, y + 15, fmt(high), "end", MUTED, 11, "axis")]
+
+
 def bar_chart(title: str, rows: Sequence[tuple[str, Optional[float], str]], *, max_value: float | None = None,
-              fmt: Format = _num) -> Markup:
-    """Horizontal bars. ``rows``: (label, value or None, note shown instead of a missing bar)."""
+              fmt: Format = _num, axis: tuple[float, float] | None = None,
+              axis_fmt: Format | None = None) -> Markup:
+    """Horizontal bars from the axis' start (0 unless ``axis`` says, e.g. 1 for a 1–5 mean).
+    ``rows``: (label, value or None, note shown instead of a missing bar)."""
     values = [v for _l, v, _n in rows if v is not None]
-    top = max_value or max(values + [0]) or 1
-    body = []
-    for index, (label, value, note) in enumerate(rows):
-        y = index * ROW_H
-        body.append(_text(LABEL_W - 6, y + 15, _clip(label), "end"))
+    low, high = axis or (0.0, max_value or max(values + [0]) or 1)
+    span = (high - low) or 1
+    body, y = [], 0
+    for label, (_label_text, value, note) in zip(distinct([r[0] for r in rows]), rows):
+        lines = _lines(label)
+        height = _row_height(lines)
+        body.append(_label(LABEL_W - 6, y + 15, lines))
         if value is None:
             body.append(_text(LABEL_W + 4, y + 15, note, fill=MUTED))
-            continue
-        width = max(0.0, min(1.0, value / top)) * BAR_W
-        body.append(f'<rect x="{LABEL_W}" y="{y + 3}" width="{width:.1f}" height="{ROW_H - 6}" '
-                    f'fill="{PALETTE[0]}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>')
-        body.append(_text(LABEL_W + width + 4, y + 15, fmt(value)))
-    return _svg(LABEL_W + BAR_W + 70, max(ROW_H, len(rows) * ROW_H), title, body)
+        else:
+            width = max(0.0, min(1.0, (value - low) / span)) * BAR_W
+            body.append(f'<rect x="{LABEL_W}" y="{y + 3}" width="{width:.1f}" height="{ROW_H - 6}" '
+                        f'fill="{PALETTE[0]}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>')
+            body.append(_text(LABEL_W + width + 4, y + 15, fmt(value)))
+        y += height
+    body += _axis(y + 2, low, high, axis_fmt or fmt)
+    return _svg(WIDTH, max(ROW_H, y) + AXIS_H, title, body)
 
 
-def _legend(names: Sequence[str], y: int) -> list[str]:
-    body, x = [], LABEL_W
+def _legend(names: Sequence[str], y: int) -> tuple[list[str], int]:
+    """Every entry in full, wrapped onto as many rows as needed: the last one is never cut off."""
+    body, x, row = [], 10.0, 0
     for index, name in enumerate(names):
-        body.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{PALETTE[index % len(PALETTE)]}"/>')
-        body.append(_text(x + 16, y + 11, _clip(name, 22)))
-        x += 24 + 7 * min(len(name), 22)
-    return body
+        width = 16 + 7 * len(name) + 14
+        if x > 10 and x + width > WIDTH - 10:
+            x, row = 10.0, row + 1
+        top = y + row * 18
+        body.append(f'<rect x="{x:.1f}" y="{top}" width="12" height="12" fill="{PALETTE[index % len(PALETTE)]}"/>')
+        body.append(_text(x + 16, top + 11, name, css="legend"))
+        x += width
+    return body, (row + 1) * 18
 
 
 def stacked_bar(title: str, legend: Sequence[str], rows: Sequence[tuple[str, Optional[Sequence[int]], str]]) -> Markup:
     """100 % stacked horizontal bars: (label, counts per legend entry or None, note if None)."""
-    body = _legend(legend, 2)
-    for index, (label, counts, note) in enumerate(rows):
-        y = 22 + index * ROW_H
-        body.append(_text(LABEL_W - 6, y + 15, _clip(label), "end"))
+    body, top = _legend(legend, 2)
+    y = top + 6
+    for label, (_label_text, counts, note) in zip(distinct([r[0] for r in rows]), rows):
+        lines = _lines(label)
+        height = _row_height(lines)
+        body.append(_label(LABEL_W - 6, y + 15, lines))
         total = sum(counts or [])
         if counts is None or not total:
             body.append(_text(LABEL_W + 4, y + 15, note, fill=MUTED))
+            y += height
             continue
         x = float(LABEL_W)
         for part, (name, count) in enumerate(zip(legend, counts)):
             width = BAR_W * count / total
-            share = percent(count / total)
+            share = fmt_percent(count / total, 0)
             body.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" height="{ROW_H - 6}" '
                         f'fill="{PALETTE[part % len(PALETTE)]}"><title>{escape(label)} · {escape(name)}: '
-                        f'{count} ({escape(share)})</title></rect>')
+                        f'{fmt_int(count)} ({escape(share)})</title></rect>')
             if width >= 34:
                 body.append(_text(x + width / 2, y + 15, share, "middle", "#ffffff", 11))
             x += width
-        body.append(_text(LABEL_W + BAR_W + 4, y + 15, f"n={total}", fill=MUTED))
-    return _svg(LABEL_W + BAR_W + 70, 22 + max(1, len(rows)) * ROW_H, title, body)
+        body.append(_text(LABEL_W + BAR_W + 4, y + 15, f"n={fmt_int(total)}", fill=MUTED))
+        y += height
+    body += _axis(y + 2, 0, 1, lambda v: fmt_percent(v, 0))
+    return _svg(WIDTH, y + AXIS_H, title, body)
+
+
+def figure(chart: Markup, caption: str) -> Markup:
+    """A chart with its caption (what it shows, n, where the axis starts), as the page shows it."""
+    return Markup(f'<figure class="card chart-figure">{chart}<figcaption>{escape(caption)}</figcaption></figure>')
 
 
 def gauge(title: str, value: Optional[float], caption: str = "") -> Markup:
@@ -114,20 +175,26 @@ def gauge(title: str, value: Optional[float], caption: str = "") -> Markup:
 
 
 def line_chart(title: str, points: Sequence[tuple[str, Optional[float]]], *, fmt: Format = _num,
-               max_value: float | None = None) -> Markup:
-    """A trend: one point per campaign, each labelled with its value; gaps for missing values."""
-    width, height, left, bottom = 640, 220, 40, 40
+               max_value: float | None = None, axis: tuple[float, float] | None = None) -> Markup:
+    """A trend: one point per campaign, each labelled with its value; gaps for missing values. The value
+    axis starts at 0, or where ``axis`` says (1 for a 1–5 mean), and both ends are labelled."""
+    width, height, left, bottom = WIDTH, 240, 50, 50
     step = (width - 2 * left) / max(1, len(points) - 1)
     values = [v for _l, v in points if v is not None]
-    top = max_value or max(values + [0]) or 1
-    body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" y2="{height - bottom}" stroke="{MUTED}"/>']
+    low, high = axis or (0.0, max_value or max(values + [0]) or 1)
+    span = (high - low) or 1
+    base = height - bottom
+    body = [f'<line x1="{left}" y1="{base}" x2="{width - left}" y2="{base}" stroke="{MUTED}"/>',
+            f'<line x1="{left}" y1="20" x2="{left}" y2="{base}" stroke="{MUTED}"/>',
+            _text(left - 4, base, fmt(low), "end", MUTED, 11, "axis"),
+            _text(left - 4, 24, fmt(high), "end", MUTED, 11, "axis")]
     coords = []
-    for index, (label, value) in enumerate(points):
+    for index, (label, value) in enumerate(zip(distinct([p[0] for p in points]), [p[1] for p in points])):
         x = left + index * step if len(points) > 1 else width / 2
-        body.append(_text(x, height - bottom + 16, _clip(label, 24), "middle", MUTED, 11))
+        body.append(_label(x, base + 16, _lines(label, 26), "middle", MUTED, 11))
         if value is None:
             continue
-        y = height - bottom - (height - bottom - 20) * max(0.0, min(1.0, value / top))
+        y = base - (base - 20) * max(0.0, min(1.0, (value - low) / span))
         coords.append(f"{x:.1f},{y:.1f}")
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{PALETTE[0]}"/>')
         body.append(_text(x, y - 8, fmt(value), "middle"))

@@ -227,6 +227,8 @@ def _check_section(section: Any, fail) -> Any:
     if not _is_text(section.title) or not _is_text(section.html):
         fail(f"ReportSection.title and .html must be text, got {type_name(section.title)} and "
              f"{type_name(section.html)}")
+    if section.n is not None and (isinstance(section.n, bool) or not isinstance(section.n, int)):
+        fail(f"section '{section.title}': n must be an int or None, got {type_name(section.n)}")
     if not hasattr(section.html, "__html__") and "<" in str(section.html):
         fail.warn(f"section '{section.title}': html is plain text, so it is shown escaped; "
                   "pass markupsafe.Markup(render_template(...)) for HTML")

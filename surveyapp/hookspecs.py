@@ -94,12 +94,13 @@ def after_submit_redirect(response: Any, questionnaire: Any, campaign: Any, resu
 
 
 @hookspec
-def report_sections(campaign: Any, org: Any, user: Any) -> list[Any]:
+def report_sections(campaign: Any, org: Any, user: Any, filters: Any) -> list[Any]:
     """Return ``surveyapp.reports.ReportSection`` objects for a campaign report.
 
     The core sorts them by ``order`` and shows them under the core's participation section.
     ``html`` is escaped unless it is ``markupsafe.Markup`` (e.g. a rendered template).
-    ``org`` is the organisation unit being viewed."""
+    ``org`` is the organisation unit being viewed; ``filters`` (``ReportFilter``) what the reader
+    chose. The figures a section reads through ``surveyapp.privacy`` already honour it."""
 
 
 @hookspec

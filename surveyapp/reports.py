@@ -29,6 +29,20 @@ class ReportSection:
     title: str
     html: str
     order: int = 100
+    n: int | None = None   # responses behind its figures (the core shows it; None: not about responses)
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """What the reader chose on the dashboard. The core hands it to every section and applies it to
+    every figure read through ``surveyapp.privacy`` while the sections are built."""
+
+    org: Any
+    level: str | None = None   # a school level code: only schools of that level count
+
+    def keeps(self, school) -> bool:
+        """Whether a school's responses count under this filter."""
+        return not self.level or self.level in school.level_list
 
 
 @dataclass

@@ -246,7 +246,7 @@ def test_a_bare_report_section_and_a_short_sheet_row_name_the_plugin(install):
     alone = ["mental_health", "safe_school", "school_dialogue"]   # only this plugin answers the hooks
     hooks = get_registry(create_app({**BASE, "DISABLED_PLUGINS": alone})).hook
     with pytest.raises(PluginContractError) as info:
-        hooks.report_sections(campaign=None, org=None, user=None)
+        hooks.report_sections(campaign=None, org=None, user=None, filters=None)
     assert str(info.value) == f"{WHO}: report_sections must return a list of ReportSection, got ReportSection"
     [[sheet]] = hooks.export_sheets(campaign=None, org=None, options=None)
     rows = sheet.rows
@@ -373,7 +373,7 @@ def test_a_plain_string_section_still_shows_but_warns(install):
     """)
     hooks = get_registry(create_app({**BASE, "DISABLED_PLUGINS": ["mental_health", "school_dialogue"]})).hook
     with pytest.warns(DeprecationWarning, match=f"^{WHO}: report_sections section 'Parents': html is plain text"):
-        [[section]] = hooks.report_sections(campaign=None, org=None, user=None)
+        [[section]] = hooks.report_sections(campaign=None, org=None, user=None, filters=None)
     assert str(section.html) == "&lt;b&gt;12&lt;/b&gt; answers"
 
 

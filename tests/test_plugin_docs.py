@@ -16,7 +16,8 @@ from surveyapp.questionnaire.schema import ITEM_TYPES, Band, ScaleDef
 
 ROOT = Path(__file__).parents[1]
 DOC = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
-OBJECTS = [modules.AssessmentModule, modules.NavItem, reports.ReportSection, export.SheetSpec, export.Column,
+OBJECTS = [modules.AssessmentModule, modules.NavItem, reports.ReportSection, reports.ReportFilter,
+           export.SheetSpec, export.Column,
            export.ChartSpec, export.ConditionalFormat, export.IndicatorRow, export.ExportOptions,
            scoring.ScoreResult, scoring.ScaleResult]
 
@@ -116,7 +117,7 @@ def test_the_smallest_module_builds_from_the_doc_alone(tmp_path, monkeypatch):
         assert result.subscales["top_box"].score == 100.0
         with app.test_request_context():
             sections = [s for found in registry.hook.report_sections(
-                campaign=SimpleNamespace(module="parent_voice"), org=None, user=None) for s in found]
+                campaign=SimpleNamespace(module="parent_voice"), org=None, user=None, filters=None) for s in found]
         assert [(s.title, str(s.html), s.order) for s in sections] == [("Parents", "<p>parent_voice</p>", 60)]
     finally:
         for name in [m for m in sys.modules if m.startswith("surveyapp_parent_voice")]:

@@ -26,14 +26,43 @@ def _parse(markup) -> ET.Element:
 
 
 def _texts(root) -> list[str]:
-    return [t.text for t in root.iter(f"{SVG}text")]
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+def _labels(root) -> list[str]:
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text") if t.get("class") == "label"]
 
 
 def test_bar_chart_labels_every_bar_and_marks_suppressed_groups():
     root = _parse(charts.bar_chart("Mean <by> school", [("A & B", 3.5, ""), ("C", None, "suppressed (n < 5)")]))
     assert root.find(f"{SVG}title").text == "Mean <by> school"
-    assert _texts(root) == ["A & B", "3.5", "C", "suppressed (n < 5)"]
+    assert _texts(root) == ["A & B", "3,50", "C", "suppressed (n < 5)", "0,00", "3,50"]   # vi outside a request
     assert len(root.findall(f"{SVG}rect")) == 1
+
+
+def test_a_mean_bar_starts_at_the_bottom_of_its_scale_and_says_so():
+    root = _parse(charts.bar_chart("Mean", [("A", 3.0, ""), ("B", 5.0, "")], axis=(1, 5)))
+    widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect")]
+    assert widths == [charts.BAR_W / 2, charts.BAR_W]           # 3 is half-way from 1 to 5, not 3/5
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "axis"] == ["1,00", "5,00"]
+
+
+def test_long_labels_are_shown_in_full_and_never_alike():
+    long = "Em cảm thấy an toàn khi ở trường, kể cả giờ ra chơi và trên đường đến trường mỗi ngày"
+    root = _parse(charts.stacked_bar("Items", ["Không", "Có"], [(long, [1, 2], ""), (long, [2, 1], "")]))
+    labels = _labels(root)
+    assert labels[0] == long and len(set(labels)) == 2          # wrapped onto lines, not cut; a repeat is told apart
+    assert len(list(root.iter(f"{SVG}tspan"))) > 2
+
+
+def test_the_legend_wraps_so_its_last_entry_stays_inside_the_chart():
+    names = [f"Mức độ rất dài số {i} của thang đo" for i in range(8)]
+    root = _parse(charts.stacked_bar("Bands", names, [("A", [1] * 8, "")]))
+    width = float(root.get("viewBox").split()[2])
+    entries = [t for t in root.iter(f"{SVG}text") if t.get("class") == "legend"]
+    assert [t.text for t in entries] == names
+    assert all(float(t.get("x")) + 7 * len(t.text) <= width for t in entries)
+    assert len({t.get("y") for t in entries}) > 1
 
 
 def test_stacked_bar_shares_add_up_and_have_tooltips():
@@ -41,17 +70,17 @@ def test_stacked_bar_shares_add_up_and_have_tooltips():
     rects = [r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
     widths = [float(r.get("width")) for r in rects]
     assert sum(widths) == charts.BAR_W and widths[0] * 3 == widths[1]
-    assert "A · high: 3 (75 %)" in rects[1].find(f"{SVG}title").text
+    assert "A · high: 3 (75%)" in rects[1].find(f"{SVG}title").text
     assert "hidden" in _texts(root) and "n=4" in _texts(root)
 
 
 def test_gauge_and_trend():
     root = _parse(charts.gauge("Participation", 0.734, "73 of 100 expected"))
-    assert "73 %" in _texts(root) and "73 of 100 expected" in _texts(root)
+    assert "73,4%" in _texts(root) and "73 of 100 expected" in _texts(root)
     assert len(root.findall(f"{SVG}path")) == 2
     assert "—" in _texts(_parse(charts.gauge("Participation", None)))
     line = _parse(charts.line_chart("Trend", [("HK I", 3.0), ("HK II", None), ("HK III", 4.0)]))
-    assert len(line.findall(f"{SVG}circle")) == 2 and {"3.0", "4.0", "HK II"} <= set(_texts(line))
+    assert len(line.findall(f"{SVG}circle")) == 2 and {"3,00", "4,00", "HK II"} <= set(_texts(line))
     assert line.find(f"{SVG}polyline") is not None
 
 

@@ -40,7 +40,7 @@ def respondent_help(campaign, school):
 
 
 @hookimpl
-def report_sections(campaign, org, user):
+def report_sections(campaign, org, user, filters):
     from .views.reports import screening_section
     return screening_section(campaign, org, user)
 

@@ -27,9 +27,9 @@ def navigation_items(user):
 
 
 @hookimpl
-def report_sections(campaign, org, user):
+def report_sections(campaign, org, user, filters):
     from .report import sections
-    return sections(campaign, org, user)
+    return sections(campaign, org, user, filters)
 
 
 @hookimpl

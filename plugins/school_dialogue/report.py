@@ -19,13 +19,14 @@ from .box import team_role
 MODULE_ID = "school_dialogue"
 
 
-def sections(campaign, org: OrgUnit, user) -> list[ReportSection]:
+def sections(campaign, org: OrgUnit, user, filters=None) -> list[ReportSection]:
+    """``filters`` (the page's): privacy's figures honour it; a school it leaves out has no own sections."""
     if campaign.module != MODULE_ID or org is None:
         return []
     definition = definition_of(campaign)
     locale = str(get_locale())
     found = [_scores(campaign, definition, org, locale), _items(campaign, definition, org, locale)]
-    if org.kind == "school":
+    if org.kind == "school" and (filters is None or filters.keeps(org)):
         found.insert(0, _participation(campaign, org))
         if team_role(user, org) == "admin":
             found.append(_free_text(campaign, definition, org, locale))
@@ -36,7 +37,8 @@ def sections(campaign, org: OrgUnit, user) -> list[ReportSection]:
 def _participation(campaign, school: OrgUnit) -> ReportSection:
     rows = results.class_participation(campaign, school)
     html = Markup(render_template("school_dialogue/report_participation.html", rows=rows, k=min_group_size()))
-    return ReportSection(_("Participation by class"), html, order=10)
+    n = privacy.single(privacy.counts(campaign, school, None), campaign).n
+    return ReportSection(_("Participation by class"), html, order=10, n=n)
 
 
 def _scores(campaign, definition, org: OrgUnit, locale: str) -> ReportSection:
@@ -53,7 +55,7 @@ def _scores(campaign, definition, org: OrgUnit, locale: str) -> ReportSection:
             groups.append((label, rows))
     html = Markup(render_template("school_dialogue/report_scores.html", scales=scales, city=city, here=here,
                                   groups=groups, org=org, k=min_group_size(), locale=locale))
-    return ReportSection(_("Results by section, compared with the city average"), html, order=20)
+    return ReportSection(_("Results by section, compared with the city average"), html, order=20, n=here.n)
 
 
 def _items(campaign, definition, org: OrgUnit, locale: str) -> ReportSection:
@@ -73,7 +75,7 @@ def _items(campaign, definition, org: OrgUnit, locale: str) -> ReportSection:
                      for i, (n, share) in bullying.items()]
     html = Markup(render_template("school_dialogue/report_items.html", rows=rows, bullying=bullying_rows, k=k,
                                   mark=here_figure.mark))
-    return ReportSection(_("Results per question"), html, order=30)
+    return ReportSection(_("Results per question"), html, order=30, n=here_figure.n)
 
 
 def _free_text(campaign, definition, school: OrgUnit, locale: str) -> ReportSection:
@@ -84,7 +86,7 @@ def _free_text(campaign, definition, school: OrgUnit, locale: str) -> ReportSect
     texts = [(definition.items[i].item.text.get(locale), checked) for i, checked in (found or [])]
     html = Markup(render_template("school_dialogue/report_free_text.html", texts=texts, n=n,
                                   k=privacy.text_threshold(), shown=found is not None))
-    return ReportSection(_("Free-text answers (this school only)"), html, order=40)
+    return ReportSection(_("Free-text answers (this school only)"), html, order=40, n=n)
 
 
 def _extra(campaign, school: OrgUnit, locale: str) -> ReportSection | None:

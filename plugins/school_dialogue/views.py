@@ -14,6 +14,7 @@ from surveyapp.campaigns import campaigns_visible_to, schools_in
 from surveyapp.extensions import db
 from surveyapp.models import Campaign, OrgUnit
 from surveyapp.respondent_kinds import contact_lines
+from surveyapp.reports import ReportFilter
 
 from . import box, notices, sessions as dialogue
 from .models import COMMITMENT_STATUSES, DECISIONS, MESSAGE_STATUSES, BoxMessage, Commitment, DialogueIssue, DialogueSession
@@ -256,7 +257,8 @@ def report(campaign_id: int, org_id: int):
             not any(org.path.startswith(u.path) or u.path.startswith(org.path) for u in campaign.scope):
         abort(404)
     found = []
-    for contributed in get_registry().hook.report_sections(campaign=campaign, org=org, user=current_user):
+    for contributed in get_registry().hook.report_sections(campaign=campaign, org=org, user=current_user,
+                                                           filters=ReportFilter(org)):
         found.extend(contributed or [])
     schools = [s for s in schools_in(campaign) if in_scope(current_user, s, *REPORT_ROLES)][:200]
     return render_template("school_dialogue/report.html", campaign=campaign, org=org,

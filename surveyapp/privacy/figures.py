@@ -8,10 +8,12 @@ a module shows exactly what the core's own tables show.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from ..extensions import db
 from ..models import OrgUnit, Response
@@ -42,19 +44,59 @@ class Figure:
         return reason_text(self.reason, self.k) if self.hidden else None
 
 
+_FILTER: ContextVar = ContextVar("surveyapp_report_filter", default=None)
+
+
+@contextmanager
+def filtered(filters) -> Iterator[None]:
+    """Every figure read inside honours the dashboard's filter (``reports.ReportFilter``): the core
+    builds the modules' sections inside it, so a section cannot show a wider group than the page."""
+    token = _FILTER.set(filters)
+    try:
+        yield
+    finally:
+        _FILTER.reset(token)
+
+
+def active_level() -> str | None:
+    filters = _FILTER.get()
+    return filters.level if filters is not None else None
+
+
 def in_unit(org: OrgUnit):
     return Response.school_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(org.path)))
 
 
+def _in_level(level: str):
+    return Response.school_id.in_(select(OrgUnit.id).where(OrgUnit.kind == "school", OrgUnit.levels.contains(level)))
+
+
+def _both(where, level: str | None):
+    if level is None:
+        return where
+    return _in_level(level) if where is None else and_(where, _in_level(level))
+
+
+def _campaign_cell(campaign, level: str | None) -> tuple:
+    """The published group the campaign's responses under a level filter are (its one root's level row)."""
+    roots = list(campaign.scope)
+    if level is None or len(roots) != 1:
+        return CAMPAIGN
+    return org_cell(roots[0].id, None if roots[0].kind == "school" else level)
+
+
 def _grouping(campaign, org: OrgUnit, by: str | None) -> tuple[Any, Any, Callable[[Any], tuple]]:
-    """(GROUP BY column, row filter, group key -> release cell) of a breakdown."""
+    """(GROUP BY column, row filter, group key -> release cell) of a breakdown, under the active filter."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}; one of {BREAKDOWNS}")
+    level = active_level()
     if by == "campaign":
-        return Response.campaign_id, None, lambda key: CAMPAIGN
-    where = in_unit(org)
+        cell = _campaign_cell(campaign, level)
+        return Response.campaign_id, _both(None, level), lambda key: cell
+    where = _both(in_unit(org), level)
     if by is None:
-        return Response.campaign_id, where, lambda key: org_cell(org.id)
+        own = org_cell(org.id, None if org.kind == "school" else level)
+        return Response.campaign_id, where, lambda key: own
     if by == "school":
         return Response.school_id, where, org_cell
     if by == "grade":
@@ -62,17 +104,35 @@ def _grouping(campaign, org: OrgUnit, by: str | None) -> tuple[Any, Any, Callabl
     return Response.class_group_id, where, class_cell
 
 
+def _filtered_counts(campaign, org, by) -> dict[Any, int]:
+    column, where, _cell = _grouping(campaign, org, by)
+    query = select(column, func.count(Response.id)).where(_submitted(campaign.id), where)
+    return dict(db.session.execute(query.group_by(column)).all())
+
+
+def _cell(release, cell: tuple, n: int) -> tuple:
+    """A filtered group is a part of its cell; with the same count it is the same responses (the same
+    figure). Otherwise it is a group the release never saw, hidden whenever it has responses."""
+    if active_level() is None or release.n(cell) == n:
+        return cell
+    return ("filtered",) + cell
+
+
 def _wrap(campaign, org, by, raw: dict[Any, tuple[int | None, Any]]) -> dict[Any, Figure]:
     """{key: (n, value)} -> {key: Figure}, hidden as the release says (n None: the release's count of
     the group). Groups with no key are left out: responses with no grade or class are no published group."""
     release = release_for(campaign)
     _column, _where, cell_of = _grouping(campaign, org, by)
+    # a filtered group's n is its own count, not its cell's (one more query, only under a filter)
+    counted = _filtered_counts(campaign, org, by) if active_level() and any(
+        n is None for n, _value in raw.values()) else {}
     found = {}
     for key, (n, value) in raw.items():
         if key is None and by not in (None, "campaign"):
             continue
-        n = release.n(cell_of(key)) if n is None else n
-        reason = release.reason(cell_of(key), n)
+        if n is None:
+            n = counted.get(key, 0) if active_level() else release.n(cell_of(key))
+        reason = release.reason(_cell(release, cell_of(key), n), n)
         found[campaign.id if by in (None, "campaign") else key] = Figure(
             key, n, None if reason else value, reason, release.k)
     return found

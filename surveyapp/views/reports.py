@@ -9,20 +9,19 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import _, get_locale
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 
-from .. import audit, charts, get_registry
+from .. import audit, get_registry, privacy
 from ..access import REPORT_ROLES, in_scope, require_role, roots, units_in_scope
 from ..campaigns import campaigns_visible_to, definition_of, overlaps
 from ..export import figures_as_of, summary_csv
 from ..labels import download_name
+from ..report_charts import dashboard_charts, item_sections
 from ..extensions import db
 from ..models import SCHOOL_LEVELS, Campaign, OrgUnit
-from ..reports import Dashboard, build_dashboard, comparison, path_ids, trend
+from ..reports import ReportFilter, build_dashboard, comparison, path_ids, trend
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-CHART_ROWS = 50  # more rows than this go to the table only: a chart should stay readable
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -87,11 +86,11 @@ def campaign(campaign_id: int):
                  None)
     previous = comparison(campaign, other, node, level, [node.id] + [r.org.id for r in board.children]) \
         if other else {}
-    figures = _charts(board, trend(history, board.measures, node, level))
+    figures = dashboard_charts(board, trend(history, board.measures, node, level), definition)
     return render_template(
         "reports/campaign.html", board=board, campaign=campaign, definition=definition, node=node,
         level=level, levels=SCHOOL_LEVELS, breadcrumb=_breadcrumb(node), history=history, other=other,
-        previous=previous, sections=_plugin_sections(campaign, node), charts=figures,
+        previous=previous, sections=_plugin_sections(campaign, ReportFilter(node, level)), charts=figures,
         items=item_sections(board, definition, str(get_locale())), show_all=request.args.get("all") == "1",
         as_of=figures_as_of(),
         units=_unit_choices(), campaigns=visible)
@@ -126,75 +125,39 @@ def official_report(campaign_id: int):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+@bp.route("/campaign/<int:campaign_id>/compare.xlsx")
+@require_role(*REPORT_ROLES)
+def comparison_workbook(campaign_id: int):
+    """The page's comparison with an earlier round (``compare``) as a print-ready workbook."""
+    import tempfile
+    from pathlib import Path
+    from ..comparison_export import build_comparison_workbook
+    campaign = _campaign(campaign_id)
+    node, level = _node(campaign), _level()
+    other = next((c for c in _same_questionnaire(campaign, _visible())
+                  if c.id == request.args.get("compare", type=int) and c.id != campaign.id), None)
+    if other is None:
+        abort(404)
+    with tempfile.TemporaryDirectory() as folder:
+        path = build_comparison_workbook(campaign, other, node, level, Path(folder) / "comparison.xlsx",
+                                         str(get_locale()))
+        data = path.read_bytes()
+    audit.record("report.comparison", campaign, org_id=node.id)
+    db.session.commit()
+    name = download_name(campaign.name, node.code, "xlsx", part="so-sanh")
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 def _unit_choices() -> list[OrgUnit]:
     return [u for u in units_in_scope(current_user, *REPORT_ROLES) if u.kind != "school"]
 
 
-def _plugin_sections(campaign: Campaign, node: OrgUnit) -> list:
+def _plugin_sections(campaign: Campaign, filters: ReportFilter) -> list:
     found = []
-    for contributed in get_registry().hook.report_sections(campaign=campaign, org=node, user=current_user):
-        found.extend(contributed or [])
+    with privacy.filtered(filters):  # the modules' figures honour the page's filter: they cannot forget it
+        for contributed in get_registry().hook.report_sections(campaign=campaign, org=filters.org,
+                                                               user=current_user, filters=filters):
+            found.extend(contributed or [])
     # section.html is escaped at the boundary (surveyapp.contract) unless the plugin passed Markup
     return sorted(found, key=lambda s: s.order)
-
-
-def _charts(board: Dashboard, history: list) -> dict[str, Markup]:
-    hidden = _("hidden")
-    rows = board.children[:CHART_ROWS]
-    made = {"gauge": charts.gauge(_("Participation"), board.total.rate,
-                                  _("%(n)s of %(expected)s expected", n=board.total.n,
-                                    expected=board.total.expected)),
-            "participation": charts.bar_chart(
-                _("Participation by unit or school (laggards first)"),
-                [(r.label, r.agg.rate, _("no expected count")) for r in rows], max_value=1, fmt=charts.percent)}
-    if board.measures.primary is not None:
-        made["mean"] = charts.bar_chart(
-            _("Mean score by unit or school"),
-            [(r.label, None if r.hidden else r.agg.mean, r.mark or hidden) for r in rows])
-        made["trend"] = charts.line_chart(
-            _("Mean score by campaign"),
-            [(c.name, None if gone else agg.mean) for c, agg, gone in history])
-    groups = _result_groups(board)
-    if groups:
-        kind, keys, legend = groups
-        made["bands"] = charts.stacked_bar(
-            _("Results by unit or school"), legend,
-            [(r.label, None if r.hidden else [getattr(r.agg, kind).get(key, 0) for key in keys], r.mark or hidden)
-             for r in rows])
-    return made
-
-
-def _result_groups(board: Dashboard):
-    """Bands of the primary score, else the outcome classes: (attribute, keys, labels)."""
-    locale = str(get_locale())
-    pairs, kind = (board.measures.bands, "bands") if board.measures.bands else (board.measures.outcomes, "outcomes")
-    if not pairs:
-        return None
-    return kind, [key for key, _label in pairs], [label.get(locale) for _key, label in pairs]
-
-
-def item_sections(board: Dashboard, definition, locale: str) -> list[dict]:
-    """Per section: each choice item's answer shares at this node, and a stacked bar per option set."""
-    sections = []
-    for section in definition.sections:
-        rows, legend, chart_rows = [], None, []
-        for item in section.items:
-            dist = board.items.get(item.id)
-            if dist is None:
-                continue
-            info = definition.items[item.id]
-            options = [(o.text.get(locale), dist.counts.get(o.value, 0)) for o in info.options]
-            rows.append({"code": item.code or item.id, "text": item.text.get(locale), "n": dist.n,
-                         "mean": dist.mean, "options": options})
-            names = [name for name, _count in options]
-            legend = legend or names
-            if names == legend and item.type != "multi_choice":
-                chart_rows.append((item.code or _short(item.text.get(locale)), [c for _n, c in options], ""))
-        if rows:
-            chart = charts.stacked_bar(section.title.get(locale), legend, chart_rows) if chart_rows else None
-            sections.append({"title": section.title.get(locale), "rows": rows, "chart": chart})
-    return sections
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 30 else text[:29] + "…"

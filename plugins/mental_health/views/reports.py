@@ -31,7 +31,8 @@ def screening_section(campaign, org, user) -> list[ReportSection]:
         return []
     html = render_template("mental_health/_bands.html", tables=tables, segments=screening.bar_segments,
                            colours=screening.COLOURS, k=min_group_size())
-    return [ReportSection(title=_("Screening: share of students per band"), html=Markup(html), order=40)]
+    n = sum(row.n for row in tables[0].by_school)   # every response has its school
+    return [ReportSection(title=_("Screening: share of students per band"), html=Markup(html), order=40, n=n)]
 
 
 @bp.route("/campaign/<int:campaign_id>/report")
