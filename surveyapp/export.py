@@ -73,6 +73,9 @@ class Column:
     header: str
     kind: str = "text"  # text | wrap (long text, wrapped) | int | float | percent | date
     width: Optional[float] = None
+    # A column of codes says what they mean: the core lists both on the workbook's legend sheet.
+    codes: Optional[dict[Any, str]] = None
+    meaning: Optional[str] = None
 
 
 @dataclass
@@ -100,6 +103,7 @@ class SheetSpec:
     row_count_hint: int = 0
     conditional_formats: list["ConditionalFormat"] = field(default_factory=list)
     one_page: bool = False  # printed on a single page (the cover)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (abbreviation, meaning) for the legend sheet
 
 
 @dataclass
@@ -389,7 +393,7 @@ def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None)
     rows = [
         [_("Campaign"), campaign.name],
         [_("Questionnaire"), title],
-        [_("Module"), campaign.module],
+        [_("Module"), module_name(campaign.module, options.locale)],
         [_("Questionnaire version"), version_label(campaign)],
         [_("Scope"), f"{org.name} ({org.code})"],
         [_("Window"), campaign_window(campaign)],
@@ -403,6 +407,13 @@ def cover_sheet(campaign, org: OrgUnit, options: ExportOptions, definition=None)
     ]
     return SheetSpec(_("Cover"), [Column(_("Field"), "wrap", width=24), Column(_("Value"), "wrap", width=70)], rows,
                      order=0, one_page=True)
+
+
+def module_name(module_id: str, locale: str) -> str:
+    """The module's name (its id only when the module is not installed)."""
+    from . import get_registry
+    module = get_registry().modules.get(module_id)
+    return module.label(locale) if module is not None else module_id
 
 
 def vn_date(day: Optional[dt.date]) -> str:
@@ -603,15 +614,28 @@ def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:
         yield [code, shown_class, shown_grade, day.strftime("%Y-%m") if day else None, *rest]
 
 
-def raw_sheet(campaign, definition, org: OrgUnit, total: int) -> SheetSpec:
+def with_band_words(rows: Iterator[list[Any]], words: dict[str, str]) -> Iterator[list[Any]]:
+    """Each raw row with its band's words right after the band's code (column 5)."""
+    for row in rows:
+        band = row[5]
+        yield [*row[:6], words.get(band, band), *row[6:]]
+
+
+def raw_sheet(campaign, definition, org: OrgUnit, total: int, locale: str = "vi") -> SheetSpec:
+    """The codes stay (a school re-analyses its rows), each code column explained on the legend sheet:
+    the band by its words in the next column, every answer column by its question and options."""
     slots = [info for info in definition.items.values() if info.slot]
+    bands = {key: label.get(locale) for key, label in measures_of(definition).bands}
     columns = [Column(_("School code")), Column(_("Class")), Column(_("Grade"), "int"),
-               Column(_("Month")), Column(_("Total"), "float"), Column(_("Band"))]
-    columns += [Column(info.item.code or info.item.id, "int", width=8) for info in slots]
+               Column(_("Month")), Column(_("Total"), "float"),
+               Column(_("Band (code)"), codes=bands or None), Column(_("Band"), width=24)]
+    columns += [Column(info.item.code or info.item.id, "int", width=8, meaning=info.item.text.get(locale),
+                       codes={option.value: option.text.get(locale) for option in info.options} or None)
+                for info in slots]
     note = _("One row per response, in random order. Class and grade are left out where that group is hidden; "
-             "the month stands for the date.")
-    return SheetSpec(_("Raw data"), columns, raw_rows(campaign, definition, org), order=1000,
-                     row_count_hint=total, note=note)
+             "the month stands for the date. The codes are explained on the legend sheet.")
+    return SheetSpec(_("Raw data"), columns, with_band_words(raw_rows(campaign, definition, org), bands),
+                     order=1000, row_count_hint=total, note=note)
 
 
 # -- building -----------------------------------------------------------------------------
@@ -714,7 +738,7 @@ def collect_sheets(campaign, org: OrgUnit, options: ExportOptions) -> list[Sheet
     if not options.department_wide:
         sheets.append(comments_sheet(campaign, definition, org, options.locale))
     if options.include_raw:
-        sheets.append(raw_sheet(campaign, definition, org, count_submitted(campaign.id)))
+        sheets.append(raw_sheet(campaign, definition, org, count_submitted(campaign.id), options.locale))
     return sorted([s for s in sheets if s is not None], key=lambda s: s.order)
 
 
@@ -738,9 +762,11 @@ def build_workbook(campaign, org: OrgUnit, path: Path, options: ExportOptions,
 
 
 def _write_sheets(campaign, org: OrgUnit, options: ExportOptions, partial: Path, progress: Progress) -> None:
+    from .workbook_legend import legend_sheet
     sheets = collect_sheets(campaign, org, options)
     writer = WorkbookWriter(partial, page_title=f"{campaign.name} — {org.name}",
                             as_of=_("Figures as of %(when)s", when=figures_as_of()))
+    written: list[tuple[str, SheetSpec]] = []
     for index, spec in enumerate(sheets):
         base = int(90 * index / len(sheets))
         span = max(1, int(90 / len(sheets)))
@@ -751,7 +777,10 @@ def _write_sheets(campaign, org: OrgUnit, options: ExportOptions, partial: Path,
                 progress(base + int(span * min(done, hint) / hint), name)
 
         progress(base, spec.name)
-        writer.add_sheet(spec, step)
+        written.append((writer.add_sheet(spec, step)[0], spec))
+    legend = legend_sheet(written)
+    if legend is not None:
+        writer.add_sheet(legend)
     progress(95, _("Saving"))
     writer.close()
 
