@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .extensions import db
 from .labels import level_label
+from .ordering import grade_key, natural_key, tree_order
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
 from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text
@@ -443,22 +444,42 @@ def suppressed_mark(reason: str | None = None) -> str:
     return reason_text(reason, min_group_size())
 
 
-def _result_columns(measures: Measures, locale: str) -> list[Column]:
+def _result_columns(summary: "Summary", locale: str) -> list[Column]:
+    measures, percent = summary.measures, summary.percent
     columns = []
     if measures.primary is not None:
-        columns.append(Column(_("Mean: %(scale)s", scale=measures.primary.get(locale)), "float", 14))
+        columns.append(Column(_("Mean: %(scale)s", scale=measures.primary.get(locale)),
+                              "percent" if None in percent else "float", 14))
     columns += [Column(label.get(locale), "percent", 12) for _key, label in measures.bands]
     columns += [Column(label.get(locale), "percent", 12) for _key, label in measures.outcomes]
-    columns += [Column(_("Mean: %(scale)s", scale=label.get(locale)), "float", 14) for _k, label in measures.scales]
+    columns += [Column(_("Mean: %(scale)s", scale=label.get(locale)), "percent" if key in percent else "float", 14)
+                for key, label in measures.scales]
     return columns
 
 
-def _result_values(agg: Agg, measures: Measures, reason: str | None) -> list[Any]:
-    values: list[Any] = [agg.mean] if measures.primary is not None else []
+def _result_values(agg: Agg, summary: "Summary", reason: str | None) -> list[Any]:
+    measures, percent = summary.measures, summary.percent
+    values: list[Any] = [_share(agg.mean, None in percent)] if measures.primary is not None else []
     values += [agg.share("bands", key) for key, _label in measures.bands]
     values += [agg.share("outcomes", key) for key, _label in measures.outcomes]
-    values += [agg.scale_mean(key) for key, _label in measures.scales]
+    values += [_share(agg.scale_mean(key), key in percent) for key, _label in measures.scales]
     return [hidden_value(reason) if reason else value for value in values]
+
+
+def _share(value: Optional[float], percentage: bool) -> Optional[float]:
+    """A mean of percentages (0-100) as the share a percent format expects (0-1)."""
+    return value / 100 if percentage and value is not None else value
+
+
+def percent_keys(definition) -> frozenset:
+    """The scales scored as a percentage (``scoring.PERCENT_METHODS``); None stands for the primary one."""
+    from .scoring import PERCENT_METHODS
+    scoring = definition.model.scoring
+    if scoring is None:
+        return frozenset()
+    keys = {None if scale.id == scoring.primary else scale.id
+            for scale in scoring.scales if scale.method in PERCENT_METHODS}
+    return frozenset(keys)
 
 
 def _participation(agg: Agg) -> list[Any]:
@@ -483,17 +504,19 @@ class Summary:
     per_class: dict[int, Agg] = field(default_factory=dict)
     release: Any = None
     node: Optional[OrgUnit] = None
+    percent: frozenset = frozenset()   # ``percent_keys``: scales shown as shares
 
     @classmethod
     def build(cls, campaign, definition, org: OrgUnit, level: Optional[str] = None) -> "Summary":
         measures = measures_of(definition)
-        orgs = subtree(org)
+        orgs = tree_order(subtree(org))
         schools = campaign_schools(campaign, orgs, level)
         per_school, per_class = _by_school_and_class(campaign, measures,
                                                     Response.school_id.in_(school_filter(org, level)))
         totals = _rolled_up(campaign, definition, org, schools, level, per_school)
         release = release_for(campaign)
-        return cls(measures, [o for o in orgs if o.id in totals], totals, release.k, level, per_class, release, org)
+        return cls(measures, [o for o in orgs if o.id in totals], totals, release.k, level, per_class, release, org,
+                   percent_keys(definition))
 
     def rows(self, kind: str) -> list[Row]:
         chosen = [o for o in self.orgs if (o.kind == "school") == (kind == "school")]
@@ -503,12 +526,12 @@ class Summary:
 def units_sheet(summary: Summary, locale: str) -> SheetSpec:
     names = {o.id: o.name for o in summary.orgs}
     rows = [[row.label, row.org.code, names.get(row.org.parent_id, ""), row.agg.schools, *_participation(row.agg),
-             *_result_values(row.agg, summary.measures, row.reason)] for row in summary.rows("unit")]
+             *_result_values(row.agg, summary, row.reason)] for row in summary.rows("unit")]
     columns = [Column(_("Unit"), width=34), Column(_("Code")), Column(_("Parent unit"), width=28),
-               Column(_("Schools"), "int"), *_participation_columns(), *_result_columns(summary.measures, locale)]
+               Column(_("Schools"), "int"), *_participation_columns(), *_result_columns(summary, locale)]
     charts = [ChartSpec(_("Participation by unit"), 0, [6], y_format="0%")]
     if summary.measures.primary is not None:
-        charts.append(ChartSpec(_("Mean score by unit"), 0, [7]))
+        charts.append(ChartSpec(_("Mean score by unit"), 0, [7], y_format="0%" if None in summary.percent else None))
     return SheetSpec(_("Units"), columns, rows, order=10, charts=charts, note=_suppression_note(summary.k))
 
 
@@ -517,10 +540,10 @@ def schools_sheet(summary: Summary, locale: str) -> SheetSpec:
     names = {o.id: o.name for o in summary.orgs}
     rows = [[names.get(row.org.parent_id, ""), row.org.code, row.label,
              ", ".join(level_label(level) for level in row.org.level_list), *_participation(row.agg),
-             *_result_values(row.agg, summary.measures, row.reason)]
+             *_result_values(row.agg, summary, row.reason)]
             for row in laggards_first(summary.rows("school"))]
     columns = [Column(_("Unit"), width=28), Column(_("School code")), Column(_("School"), width=36),
-               Column(_("Levels")), *_participation_columns(), *_result_columns(summary.measures, locale)]
+               Column(_("Levels")), *_participation_columns(), *_result_columns(summary, locale)]
     charts = [ChartSpec(_("Participation by school (lowest first)"), 2, [6], kind="bar", y_format="0%")]
     return SheetSpec(_("Schools"), columns, rows, order=11, charts=charts, note=_suppression_note(summary.k))
 
@@ -528,10 +551,10 @@ def schools_sheet(summary: Summary, locale: str) -> SheetSpec:
 def levels_sheet(summary: Summary, locale: str) -> SheetSpec:
     schools = [o for o in summary.orgs if o.kind == "school"]
     rows = [[level_label(row.key), row.agg.schools, *_participation(row.agg),
-             *_result_values(row.agg, summary.measures, row.reason)]
+             *_result_values(row.agg, summary, row.reason)]
             for row in level_rows(schools, summary.totals, summary.release, summary.node, summary.level)]
     columns = [Column(_("School level"), width=16), Column(_("Schools"), "int"), *_participation_columns(),
-               *_result_columns(summary.measures, locale)]
+               *_result_columns(summary, locale)]
     charts = [ChartSpec(_("Participation by school level"), 0, [4], y_format="0%")]
     return SheetSpec(_("School levels"), columns, rows, order=12, charts=charts, note=_suppression_note(summary.k))
 
@@ -551,12 +574,13 @@ def classes_sheet(campaign, summary: Summary, org: OrgUnit, locale: str) -> Shee
             by_school.setdefault(school_id, []).append(([code, school, name, grade], Row(name, agg, key=class_id)))
     rows = []
     release = summary.release
-    for entries in by_school.values():
+    for school in (o for o in summary.orgs if o.id in by_school):   # the tree's order
+        entries = sorted(by_school[school.id], key=lambda entry: (grade_key(entry[0][3]), natural_key(entry[0][2])))
         apply_release([row for _cells, row in entries], release, lambda row: release.klass(row.key))
-        rows += [[*cells, *_participation(row.agg), *_result_values(row.agg, summary.measures, row.reason)]
+        rows += [[*cells, *_participation(row.agg), *_result_values(row.agg, summary, row.reason)]
                  for cells, row in entries]
     columns = [Column(_("School code")), Column(_("School"), width=36), Column(_("Class")), Column(_("Grade"), "int"),
-               *_participation_columns(), *_result_columns(summary.measures, locale)]
+               *_participation_columns(), *_result_columns(summary, locale)]
     return SheetSpec(_("Classes"), columns, rows, order=13, note=_suppression_note(summary.k))
 
 

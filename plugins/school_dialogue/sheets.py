@@ -10,6 +10,7 @@ from surveyapp import privacy
 from surveyapp.campaigns import definition_of, schools_in
 from surveyapp.export import ChartSpec, Column, SheetSpec, hidden_value
 from surveyapp.models import OrgUnit
+from surveyapp.ordering import grade_key
 from surveyapp.reports import min_group_size
 
 from . import results
@@ -70,7 +71,9 @@ def _items_by(campaign, definition, org, by: str, title: str, order: int, locale
     per_group = privacy.distributions(campaign, definition, org, by)
     k = min_group_size()
     rows = []
-    for key in sorted(per_group, key=lambda k: (names or {}).get(k, (str(k),))[0]):
+    place = {key: index for index, key in enumerate(names or {})}   # ``names`` is in the tree's order
+    sort_key = (lambda key: place.get(key, len(place))) if names else grade_key
+    for key in sorted(per_group, key=sort_key):
         figure = per_group[key]
         label = names.get(key, (str(key), ""))[:2] if names else (str(key), "")
         if figure.hidden:
