@@ -695,8 +695,31 @@ def indicator_catalogue() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def resolve_indicator(row: IndicatorRow, catalogue: dict[str, Any], locale: str) -> list[Any]:
-    """Name, appendix, code (only when confirmed), value, unit, status, note."""
+def grades_text(grades: list[int]) -> str:
+    """"6–12" for a run of grades, "1, 3, 5" otherwise; every grade when the campaign names none."""
+    grades = sorted(grades) or list(range(1, 13))
+    if grades == list(range(grades[0], grades[-1] + 1)) and len(grades) > 2:
+        return f"{grades[0]}–{grades[-1]}"
+    return ", ".join(str(grade) for grade in grades)
+
+
+def population_words(campaign) -> dict[str, str]:
+    """The campaign's grades and school levels, for an indicator's "how computed" text."""
+    levels = campaign.level_list
+    return {"{grades}": grades_text(campaign.grade_list),
+            "{levels}": ", ".join(level_label(level) for level in levels) if levels else _("every school level")}
+
+
+def how_computed(entry: dict[str, Any], locale: str, population: dict[str, str]) -> str:
+    text = (entry.get("computed") or {}).get(locale) or ""
+    for placeholder, words in population.items():
+        text = text.replace(placeholder, words)
+    return text
+
+
+def resolve_indicator(row: IndicatorRow, catalogue: dict[str, Any], locale: str,
+                      population: Optional[dict[str, str]] = None) -> list[Any]:
+    """Name, appendix, code (only when confirmed), value, unit, status, note, how computed."""
     known = {entry["key"]: entry for entry in catalogue["indicators"]}.get(row.key or "", {})
     listed = (known.get("name") or {}).get(locale)
     name = f"{listed} — {row.name}" if listed and row.name else listed or row.name
@@ -712,7 +735,8 @@ def resolve_indicator(row: IndicatorRow, catalogue: dict[str, Any], locale: str)
     if code is not None and not verified:
         note = (note + " " if note else "") + _("Proposed code %(code)s not confirmed.", code=code)
     value = row.value if row.value is not None else _("no data")
-    return [name, appendix, code if verified else None, value, row.unit, status, note]
+    return [name, appendix, code if verified else None, value, row.unit, status, note,
+            how_computed(known, locale, population or {})]
 
 
 def indicators_sheet(campaign, org: OrgUnit, options: ExportOptions) -> SheetSpec:
@@ -722,12 +746,14 @@ def indicators_sheet(campaign, org: OrgUnit, options: ExportOptions) -> SheetSpe
     found: list[IndicatorRow] = []
     for contributed in get_registry().hook.export_indicators(campaign=campaign, org=org):
         found.extend(contributed or [])
-    rows = [resolve_indicator(row, catalogue, options.locale) for row in sorted(found, key=lambda r: r.order)]
+    population = population_words(campaign)
+    rows = [resolve_indicator(row, catalogue, options.locale, population)
+            for row in sorted(found, key=lambda r: r.order)]
     if not rows:
-        rows = [[_("No module supplied indicator figures for this campaign."), "", "", "", "", "", ""]]
-    columns = [Column(_("Indicator"), width=60), Column(_("Appendix"), width=10), Column(_("Code"), width=8),
-               Column(_("Value"), "float", 12), Column(_("Unit"), width=14), Column(_("Status"), width=36),
-               Column(_("Note"), width=50)]
+        rows = [[_("No module supplied indicator figures for this campaign."), "", "", "", "", "", "", ""]]
+    columns = [Column(_("Indicator"), "wrap", width=40), Column(_("Appendix"), width=10), Column(_("Code"), width=8),
+               Column(_("Value"), "float", 12), Column(_("Unit"), width=12), Column(_("Status"), "wrap", width=24),
+               Column(_("Note"), "wrap", width=36), Column(_("How computed"), "wrap", width=50)]
     note = _("Figures the platform can supply to %(source)s; a code is shown only where it is confirmed.",
              source=catalogue["source"])
     return SheetSpec(_("Indicators"), columns, rows, order=30, note=note)

@@ -213,7 +213,7 @@ def test_indicators_sheet_prints_only_confirmed_codes(tmp_path, postgres_url):
         book = _build(world, world.dept, tmp_path)
         db.session.remove()
     header, rows = _table(book["Indicators"])
-    assert header == ("Indicator", "Appendix", "Code", "Value", "Unit", "Status", "Note")
+    assert header == ("Indicator", "Appendix", "Code", "Value", "Unit", "Status", "Note", "How computed")
     first, second, third, from_module = rows   # the last one: the real school_dialogue plugin's figure
     assert "aged 7 and over" in from_module["Indicator"] and "responses / expected" in from_module["Note"]
     assert not first["Indicator"].startswith("Tỷ lệ")  # the catalogue's name, in the workbook's language

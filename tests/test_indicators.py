@@ -75,3 +75,26 @@ def test_counselling_requests_by_topic_are_counts_with_suppression(world, tmp_pa
     assert isinstance(rows["Family"], str) and isinstance(rows["School work and exams"], str)
     assert rows["Family"] == "hidden: fewer than 5 answers"
     assert rows["School work and exams"] == "hidden so that a small group cannot be worked out"
+
+
+def test_every_indicator_says_how_it_is_computed_in_both_languages():
+    from surveyapp.export import indicator_catalogue
+    for entry in indicator_catalogue()["indicators"]:
+        computed = entry.get("computed") or {}
+        assert computed.get("vi") and computed.get("en"), entry["key"]
+        assert "÷" in computed["vi"] or entry.get("count"), entry["key"]   # a share names its denominator
+
+
+def test_the_indicators_sheet_says_how_each_figure_is_computed_with_the_campaigns_population(world, tmp_path):
+    campaign = open_campaign(world, "school_dialogue.dialogue")
+    add_responses(campaign, world.school_a, world.class_a6, 12)
+    for locale, words in (("en", ("grades 6–12", "÷", "Lower secondary school")),
+                          ("vi", ("khối 6–12", "÷", "Trung học cơ sở"))):
+        with force_locale(locale):
+            path = build_workbook(campaign, world.dept, tmp_path / f"{locale}.xlsx", ExportOptions(locale=locale))
+        book = load_workbook(path)
+        sheet = book["Indicators" if locale == "en" else "Chỉ tiêu thống kê"]
+        header = [cell.value for cell in sheet[2]]
+        column = header.index("How computed" if locale == "en" else "Cách tính")
+        how = [row[column].value for row in sheet.iter_rows(min_row=3)]
+        assert len(how) == 1 and all(word in how[0] for word in words), (locale, how)
