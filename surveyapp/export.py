@@ -638,11 +638,18 @@ def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:
         yield [code, shown_class, shown_grade, day.strftime("%Y-%m") if day else None, *rest]
 
 
-def with_band_words(rows: Iterator[list[Any]], words: dict[str, str]) -> Iterator[list[Any]]:
-    """Each raw row with its band's words right after the band's code (column 5)."""
+def by_class(definition) -> bool:
+    """Whether answers come class by class. A staff form (``respondent: staff``, e.g. a school's
+    self-assessment) is one per school: its workbook has no classes sheet and no class or grade column."""
+    return definition.model.respondent != "staff"
+
+
+def with_band_words(rows: Iterator[list[Any]], words: dict[str, str], classes: bool = True) -> Iterator[list[Any]]:
+    """Each raw row with its band's words right after the band's code (column 5); without the class
+    and grade (columns 1 and 2) for a form that is not answered class by class."""
     for row in rows:
         band = row[5]
-        yield [*row[:6], words.get(band, band), *row[6:]]
+        yield [*(row[:3] if classes else row[:1]), *row[3:6], words.get(band, band), *row[6:]]
 
 
 def raw_sheet(campaign, definition, org: OrgUnit, total: int, locale: str = "vi") -> SheetSpec:
@@ -650,7 +657,8 @@ def raw_sheet(campaign, definition, org: OrgUnit, total: int, locale: str = "vi"
     the band by its words in the next column, every answer column by its question and options."""
     slots = [info for info in definition.items.values() if info.slot]
     bands = {key: label.get(locale) for key, label in measures_of(definition).bands}
-    columns = [Column(_("School code")), Column(_("Class")), Column(_("Grade"), "int"),
+    classes = by_class(definition)
+    columns = [Column(_("School code")), *([Column(_("Class")), Column(_("Grade"), "int")] if classes else []),
                Column(_("Month")), Column(_("Total"), "float"),
                Column(_("Band (code)"), codes=bands or None), Column(_("Band"), width=24)]
     columns += [Column(info.item.code or info.item.id, "int", width=8, meaning=info.item.text.get(locale),
@@ -658,7 +666,7 @@ def raw_sheet(campaign, definition, org: OrgUnit, total: int, locale: str = "vi"
                 for info in slots]
     note = _("One row per response, in random order. Class and grade are left out where that group is hidden; "
              "the month stands for the date. The codes are explained on the legend sheet.")
-    return SheetSpec(_("Raw data"), columns, with_band_words(raw_rows(campaign, definition, org), bands),
+    return SheetSpec(_("Raw data"), columns, with_band_words(raw_rows(campaign, definition, org), bands, classes),
                      order=1000, row_count_hint=total, note=note)
 
 
@@ -779,7 +787,8 @@ def collect_sheets(campaign, org: OrgUnit, options: ExportOptions) -> list[Sheet
                                "students; ask for the aggregate workbook instead."))
     summary = Summary.build(campaign, definition, org)
     sheets = [cover_sheet(campaign, org, options, definition), schools_sheet(summary, options.locale),
-              levels_sheet(summary, options.locale), classes_sheet(campaign, summary, org, options.locale),
+              levels_sheet(summary, options.locale),
+              classes_sheet(campaign, summary, org, options.locale) if by_class(definition) else None,
               items_sheet(campaign, definition, org, options.locale), indicators_sheet(campaign, org, options)]
     if org.kind != "school":
         sheets.append(units_sheet(summary, options.locale))

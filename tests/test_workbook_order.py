@@ -94,3 +94,15 @@ def test_shares_are_percent_formatted_and_means_have_fixed_decimals(books):
                     assert all("%" in c.number_format for c in cells), (module, sheet.title, header)
                 if header.startswith("Điểm trung bình"):
                     assert all(c.number_format in ("0.00", "0.0%") for c in cells), (module, sheet.title, header)
+
+
+def test_a_staff_form_has_no_class_or_grade_breakdown(books):
+    """A safe-school self-assessment is one form per school: no classes sheet (it listed every class of
+    every school, 228 rows of nothing), no class or grade column in its raw rows."""
+    for qid in ("safe_school.tt18_2023", "safe_school.tt45_2021"):
+        book = books[qid]
+        assert "Theo lớp" not in book.sheetnames, (qid, book.sheetnames)
+        headers, rows = table(book["Dữ liệu thô"])
+        assert rows and "Lớp" not in headers and "Khối" not in headers, (qid, headers)
+    for module in ("school_dialogue", "mental_health"):   # students answer class by class
+        assert "Theo lớp" in books[module].sheetnames
