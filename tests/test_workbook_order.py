@@ -106,3 +106,13 @@ def test_a_staff_form_has_no_class_or_grade_breakdown(books):
         assert rows and "Lớp" not in headers and "Khối" not in headers, (qid, headers)
     for module in ("school_dialogue", "mental_health"):   # students answer class by class
         assert "Theo lớp" in books[module].sheetnames
+
+
+def test_counselling_counts_read_as_words_and_months_as_mm_yyyy(books):
+    import re
+    headers, rows = table(books["mental_health"]["Số liệu tham vấn"])
+    by_kind: dict = {}
+    for row in rows:
+        by_kind.setdefault(row[0].value, []).append(row[1].value)
+    assert by_kind["Tháng"] and all(re.fullmatch(r"\d\d/\d{4}", month) for month in by_kind["Tháng"]), by_kind
+    assert "Gia đình" in by_kind["Chủ đề"] and "family" not in by_kind["Chủ đề"], by_kind

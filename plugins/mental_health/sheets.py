@@ -57,5 +57,8 @@ def _counts_sheet(org) -> SheetSpec:
 
 
 def _value_words(dimension: str, key) -> str:
-    """A topic, status or source in words (the stored codes never reach the sheet); a month as is."""
-    return str(key) if dimension == "month" else label(dimension, key)
+    """A topic, status or source in words (the stored codes never reach the sheet); a month as mm/yyyy."""
+    if dimension == "month":
+        year, _dash, month = str(key).partition("-")
+        return f"{month}/{year}" if month else str(key)
+    return label(dimension, key)
