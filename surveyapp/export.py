@@ -890,7 +890,8 @@ def summary_csv(campaign, org: OrgUnit, table: str, level: Optional[str] = None,
     with force_locale(locale), one_release():
         summary = Summary.build(campaign, definition_of(campaign), org, level)
         spec = SUMMARY_TABLES[table](summary, locale)
-        writer.writerow([csv_cell(c.header + (" (%)" if c.kind == "percent" else ""), "text") for c in spec.columns])
+        writer.writerow([csv_cell(c.header + (" (%)" if c.kind == "percent" and not c.header.endswith("(%)") else ""),
+                                  "text") for c in spec.columns])
         for row in spec.rows:
             writer.writerow([csv_cell(value, column.kind, dialect.decimal) for value, column in zip(row, spec.columns)])
     return "\ufeff" + buffer.getvalue()
