@@ -56,6 +56,11 @@ class Suppressed:
         return hash(("Suppressed", self.reason))
 
 
+class Share(float):
+    """A percentage as a share (0-1) in a column of mixed figures (the indicators sheet):
+    written in the percent format whatever the column's kind."""
+
+
 SUPPRESSED = Suppressed()
 SUPPRESSED_SMALL = Suppressed(SMALL)
 SUPPRESSED_COMPLEMENTARY = Suppressed(COMPLEMENTARY)
@@ -223,6 +228,8 @@ class WorkbookWriter:
             sheet.write_string(row, col, self.suppressed_text[value.reason], self.formats["suppressed"])
         elif isinstance(value, str):
             sheet.write_string(row, col, value)
+        elif isinstance(value, Share):
+            sheet.write_number(row, col, value, self.formats["percent"])
         elif isinstance(value, (dt.date, dt.datetime)):
             sheet.write_datetime(row, col, value, self.formats["date"])
         elif isinstance(value, bool):
@@ -725,6 +732,15 @@ def how_computed(entry: dict[str, Any], locale: str, population: dict[str, str])
     return text
 
 
+def indicator_value(row: IndicatorRow) -> Any:
+    """A figure in percent (unit "%") becomes a share in a percent format; "no data" when there is none."""
+    if row.value is None:
+        return _("no data")
+    if row.unit == "%" and isinstance(row.value, (int, float)) and not isinstance(row.value, bool):
+        return Share(row.value / 100)
+    return row.value
+
+
 def resolve_indicator(row: IndicatorRow, catalogue: dict[str, Any], locale: str,
                       population: Optional[dict[str, str]] = None) -> list[Any]:
     """Name, appendix, code (only when confirmed), value, unit, status, note, how computed."""
@@ -742,7 +758,7 @@ def resolve_indicator(row: IndicatorRow, catalogue: dict[str, Any], locale: str,
     note = row.note
     if code is not None and not verified:
         note = (note + " " if note else "") + _("Proposed code %(code)s not confirmed.", code=code)
-    value = row.value if row.value is not None else _("no data")
+    value = indicator_value(row)
     return [name, appendix, code if verified else None, value, row.unit, status, note,
             how_computed(known, locale, population or {})]
 

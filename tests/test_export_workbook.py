@@ -218,7 +218,7 @@ def test_indicators_sheet_prints_only_confirmed_codes(tmp_path, postgres_url):
     assert "aged 7 and over" in from_module["Indicator"] and "responses / expected" in from_module["Note"]
     assert not first["Indicator"].startswith("Tỷ lệ")  # the catalogue's name, in the workbook's language
     assert "aged 7 and over" in first["Indicator"] and first["Code"] is None and "Unverified" in first["Status"]
-    assert first["Value"] == pytest.approx(38 / 194 * 100)
+    assert first["Value"] == pytest.approx(38 / 194)   # "%" indicators are shares in a percent format
     assert second["Code"] == "0605" and "confirmed" in second["Status"] and second["Value"].startswith("hidden")
     assert third["Code"] is None and "Unverified" in third["Status"] and "9999" in third["Note"]
     with app.app_context():

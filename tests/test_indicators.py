@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import insert
@@ -37,7 +39,14 @@ def add_responses(campaign, school, class_group, count, *, outcome=None, seed=1)
 def indicator_rows(campaign, org, tmp_path):
     path = build_workbook(campaign, org, tmp_path / "book.xlsx", ExportOptions(locale="en"))
     sheet = load_workbook(path)["Indicators"]
-    return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
+    rows = list(sheet.iter_rows(min_row=3))
+    for row in rows:   # a percentage is a share in a percent format; a count is a plain number
+        value, unit = row[3], row[4].value
+        if isinstance(value.value, float) and unit == "%":
+            assert "%" in value.number_format and 0 <= value.value <= 1, (value.value, value.number_format)
+        elif isinstance(value.value, (int, float)):
+            assert "%" not in value.number_format, (unit, value.number_format)
+    return [[cell.value for cell in row] for row in rows]
 
 
 
@@ -48,7 +57,7 @@ def test_dialogue_participation_is_the_views_sought_indicator(world, tmp_path):
         rows = indicator_rows(campaign, world.dept, tmp_path)
     expected = 30 + 4 + 25  # class sizes on record in the campaign's scope
     assert len(rows) == 1 and rows[0][0].startswith("Share of children aged 7 and over")
-    assert rows[0][3] == round(100 * 12 / expected, 1) and rows[0][2] is None       # no confirmed code
+    assert rows[0][3] == pytest.approx(round(100 * 12 / expected, 1) / 100) and rows[0][2] is None  # no confirmed code
     assert "Unverified" in rows[0][5]
 
 
@@ -58,7 +67,7 @@ def test_safe_school_results_by_level(world, tmp_path):
     add_responses(campaign, world.school_b, None, 1, outcome="khong_dat", seed=2)
     with force_locale("en"):
         rows = indicator_rows(campaign, world.dept, tmp_path)
-    assert [(r[0].split(" — ")[-1], r[3]) for r in rows] == [("THCS", 50.0)]
+    assert [(r[0].split(" — ")[-1], r[3]) for r in rows] == [("THCS", 0.5)]   # a share, shown as 50.0%
 
 
 def test_counselling_requests_by_topic_are_counts_with_suppression(world, tmp_path):
