@@ -19,7 +19,7 @@ def legend_rows(written: Iterable[tuple[str, SheetSpec]]) -> list[list[Any]]:
     """[sheet, column, code, meaning] rows: the sheet's own terms first, then column by column."""
     rows: list[list[Any]] = []
     for name, spec in written:
-        rows += [[name, "", term, meaning] for term, meaning in spec.legend]
+        rows += [[name, None, term, meaning] for term, meaning in spec.legend]
         for column in spec.columns:
             if column.meaning:
                 rows.append([name, column.header, None, column.meaning])
