@@ -101,13 +101,15 @@ def set_status(campaign: Campaign, status: str, user_id: int | None = None) -> N
 
 
 def schools_in(campaign: Campaign) -> list[OrgUnit]:
+    """The campaign's schools, in the tree's order by code."""
+    from .ordering import tree_order
     prefixes = [org.path for org in campaign.scope]
     if not prefixes:
         return []
     query = select(OrgUnit).where(OrgUnit.kind == "school", OrgUnit.active.is_(True),
                                   or_(*[OrgUnit.path.startswith(p) for p in prefixes]))
     schools = db.session.execute(query.order_by(OrgUnit.path)).scalars()
-    return [school for school in schools if campaign.takes_part(school)]
+    return tree_order(school for school in schools if campaign.takes_part(school))
 
 
 def access_codes(campaign: Campaign) -> list[AccessCode]:

@@ -26,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .extensions import db
 from .labels import level_label, module_installed, module_label
+from .ordering import grade_key, natural_key, tree_order
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
 from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text
@@ -55,6 +56,11 @@ class Suppressed:
         return hash(("Suppressed", self.reason))
 
 
+class Share(float):
+    """A percentage as a share (0-1) in a column of mixed figures (the indicators sheet):
+    written in the percent format whatever the column's kind."""
+
+
 SUPPRESSED = Suppressed()
 SUPPRESSED_SMALL = Suppressed(SMALL)
 SUPPRESSED_COMPLEMENTARY = Suppressed(COMPLEMENTARY)
@@ -73,6 +79,9 @@ class Column:
     header: str
     kind: str = "text"  # text | wrap (long text, wrapped) | int | float | percent | date
     width: Optional[float] = None
+    # A column of codes says what they mean: the core lists both on the workbook's legend sheet.
+    codes: Optional[dict[Any, str]] = None
+    meaning: Optional[str] = None
 
 
 @dataclass
@@ -100,6 +109,7 @@ class SheetSpec:
     row_count_hint: int = 0
     conditional_formats: list["ConditionalFormat"] = field(default_factory=list)
     one_page: bool = False  # printed on a single page (the cover)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (abbreviation, meaning) for the legend sheet
 
 
 @dataclass
@@ -218,6 +228,8 @@ class WorkbookWriter:
             sheet.write_string(row, col, self.suppressed_text[value.reason], self.formats["suppressed"])
         elif isinstance(value, str):
             sheet.write_string(row, col, value)
+        elif isinstance(value, Share):
+            sheet.write_number(row, col, value, self.formats["percent"])
         elif isinstance(value, (dt.date, dt.datetime)):
             sheet.write_datetime(row, col, value, self.formats["date"])
         elif isinstance(value, bool):
@@ -435,22 +447,42 @@ def suppressed_mark(reason: str | None = None) -> str:
     return reason_text(reason, min_group_size())
 
 
-def _result_columns(measures: Measures, locale: str) -> list[Column]:
+def _result_columns(summary: "Summary", locale: str) -> list[Column]:
+    measures, percent = summary.measures, summary.percent
     columns = []
     if measures.primary is not None:
-        columns.append(Column(_("Mean: %(scale)s", scale=measures.primary.get(locale)), "float", 14))
+        columns.append(Column(_("Mean: %(scale)s", scale=measures.primary.get(locale)),
+                              "percent" if None in percent else "float", 14))
     columns += [Column(label.get(locale), "percent", 12) for _key, label in measures.bands]
     columns += [Column(label.get(locale), "percent", 12) for _key, label in measures.outcomes]
-    columns += [Column(_("Mean: %(scale)s", scale=label.get(locale)), "float", 14) for _k, label in measures.scales]
+    columns += [Column(_("Mean: %(scale)s", scale=label.get(locale)), "percent" if key in percent else "float", 14)
+                for key, label in measures.scales]
     return columns
 
 
-def _result_values(agg: Agg, measures: Measures, reason: str | None) -> list[Any]:
-    values: list[Any] = [agg.mean] if measures.primary is not None else []
+def _result_values(agg: Agg, summary: "Summary", reason: str | None) -> list[Any]:
+    measures, percent = summary.measures, summary.percent
+    values: list[Any] = [_share(agg.mean, None in percent)] if measures.primary is not None else []
     values += [agg.share("bands", key) for key, _label in measures.bands]
     values += [agg.share("outcomes", key) for key, _label in measures.outcomes]
-    values += [agg.scale_mean(key) for key, _label in measures.scales]
+    values += [_share(agg.scale_mean(key), key in percent) for key, _label in measures.scales]
     return [hidden_value(reason) if reason else value for value in values]
+
+
+def _share(value: Optional[float], percentage: bool) -> Optional[float]:
+    """A mean of percentages (0-100) as the share a percent format expects (0-1)."""
+    return value / 100 if percentage and value is not None else value
+
+
+def percent_keys(definition) -> frozenset:
+    """The scales scored as a percentage (``scoring.PERCENT_METHODS``); None stands for the primary one."""
+    from .scoring import PERCENT_METHODS
+    scoring = definition.model.scoring
+    if scoring is None:
+        return frozenset()
+    keys = {None if scale.id == scoring.primary else scale.id
+            for scale in scoring.scales if scale.method in PERCENT_METHODS}
+    return frozenset(keys)
 
 
 def _participation(agg: Agg) -> list[Any]:
@@ -475,17 +507,19 @@ class Summary:
     per_class: dict[int, Agg] = field(default_factory=dict)
     release: Any = None
     node: Optional[OrgUnit] = None
+    percent: frozenset = frozenset()   # ``percent_keys``: scales shown as shares
 
     @classmethod
     def build(cls, campaign, definition, org: OrgUnit, level: Optional[str] = None) -> "Summary":
         measures = measures_of(definition)
-        orgs = subtree(org)
+        orgs = tree_order(subtree(org))
         schools = campaign_schools(campaign, orgs, level)
         per_school, per_class = _by_school_and_class(campaign, measures,
                                                     Response.school_id.in_(school_filter(org, level)))
         totals = _rolled_up(campaign, definition, org, schools, level, per_school)
         release = release_for(campaign)
-        return cls(measures, [o for o in orgs if o.id in totals], totals, release.k, level, per_class, release, org)
+        return cls(measures, [o for o in orgs if o.id in totals], totals, release.k, level, per_class, release, org,
+                   percent_keys(definition))
 
     def rows(self, kind: str) -> list[Row]:
         chosen = [o for o in self.orgs if (o.kind == "school") == (kind == "school")]
@@ -495,12 +529,12 @@ class Summary:
 def units_sheet(summary: Summary, locale: str) -> SheetSpec:
     names = {o.id: o.name for o in summary.orgs}
     rows = [[row.label, row.org.code, names.get(row.org.parent_id, ""), row.agg.schools, *_participation(row.agg),
-             *_result_values(row.agg, summary.measures, row.reason)] for row in summary.rows("unit")]
+             *_result_values(row.agg, summary, row.reason)] for row in summary.rows("unit")]
     columns = [Column(_("Unit"), width=34), Column(_("Code")), Column(_("Parent unit"), width=28),
-               Column(_("Schools"), "int"), *_participation_columns(), *_result_columns(summary.measures, locale)]
+               Column(_("Schools"), "int"), *_participation_columns(), *_result_columns(summary, locale)]
     charts = [ChartSpec(_("Participation by unit"), 0, [6], y_format="0%")]
     if summary.measures.primary is not None:
-        charts.append(ChartSpec(_("Mean score by unit"), 0, [7]))
+        charts.append(ChartSpec(_("Mean score by unit"), 0, [7], y_format="0%" if None in summary.percent else None))
     return SheetSpec(_("Units"), columns, rows, order=10, charts=charts, note=_suppression_note(summary.k))
 
 
@@ -509,10 +543,10 @@ def schools_sheet(summary: Summary, locale: str) -> SheetSpec:
     names = {o.id: o.name for o in summary.orgs}
     rows = [[names.get(row.org.parent_id, ""), row.org.code, row.label,
              ", ".join(level_label(level) for level in row.org.level_list), *_participation(row.agg),
-             *_result_values(row.agg, summary.measures, row.reason)]
+             *_result_values(row.agg, summary, row.reason)]
             for row in laggards_first(summary.rows("school"))]
     columns = [Column(_("Unit"), width=28), Column(_("School code")), Column(_("School"), width=36),
-               Column(_("Levels")), *_participation_columns(), *_result_columns(summary.measures, locale)]
+               Column(_("Levels")), *_participation_columns(), *_result_columns(summary, locale)]
     charts = [ChartSpec(_("Participation by school (lowest first)"), 2, [6], kind="bar", y_format="0%")]
     return SheetSpec(_("Schools"), columns, rows, order=11, charts=charts, note=_suppression_note(summary.k))
 
@@ -520,10 +554,10 @@ def schools_sheet(summary: Summary, locale: str) -> SheetSpec:
 def levels_sheet(summary: Summary, locale: str) -> SheetSpec:
     schools = [o for o in summary.orgs if o.kind == "school"]
     rows = [[level_label(row.key), row.agg.schools, *_participation(row.agg),
-             *_result_values(row.agg, summary.measures, row.reason)]
+             *_result_values(row.agg, summary, row.reason)]
             for row in level_rows(schools, summary.totals, summary.release, summary.node, summary.level)]
     columns = [Column(_("School level"), width=16), Column(_("Schools"), "int"), *_participation_columns(),
-               *_result_columns(summary.measures, locale)]
+               *_result_columns(summary, locale)]
     charts = [ChartSpec(_("Participation by school level"), 0, [4], y_format="0%")]
     return SheetSpec(_("School levels"), columns, rows, order=12, charts=charts, note=_suppression_note(summary.k))
 
@@ -543,12 +577,13 @@ def classes_sheet(campaign, summary: Summary, org: OrgUnit, locale: str) -> Shee
             by_school.setdefault(school_id, []).append(([code, school, name, grade], Row(name, agg, key=class_id)))
     rows = []
     release = summary.release
-    for entries in by_school.values():
+    for school in (o for o in summary.orgs if o.id in by_school):   # the tree's order
+        entries = sorted(by_school[school.id], key=lambda entry: (grade_key(entry[0][3]), natural_key(entry[0][2])))
         apply_release([row for _cells, row in entries], release, lambda row: release.klass(row.key))
-        rows += [[*cells, *_participation(row.agg), *_result_values(row.agg, summary.measures, row.reason)]
+        rows += [[*cells, *_participation(row.agg), *_result_values(row.agg, summary, row.reason)]
                  for cells, row in entries]
     columns = [Column(_("School code")), Column(_("School"), width=36), Column(_("Class")), Column(_("Grade"), "int"),
-               *_participation_columns(), *_result_columns(summary.measures, locale)]
+               *_participation_columns(), *_result_columns(summary, locale)]
     return SheetSpec(_("Classes"), columns, rows, order=13, note=_suppression_note(summary.k))
 
 
@@ -606,15 +641,38 @@ def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:
         yield [code, shown_class, shown_grade, day.strftime("%Y-%m") if day else None, *rest]
 
 
-def raw_sheet(campaign, definition, org: OrgUnit, total: int) -> SheetSpec:
+def by_class(definition) -> bool:
+    """Whether answers come class by class, as the respondent kind says. A staff form (e.g. a
+    school's self-assessment) is one per school: its workbook has no classes sheet and no class
+    or grade column."""
+    from .respondent_kinds import kind_of
+    return kind_of(definition.model.respondent).expected == "class_size"
+
+
+def with_band_words(rows: Iterator[list[Any]], words: dict[str, str], classes: bool = True) -> Iterator[list[Any]]:
+    """Each raw row with its band's words right after the band's code (column 5); without the class
+    and grade (columns 1 and 2) for a form that is not answered class by class."""
+    for row in rows:
+        band = row[5]
+        yield [*(row[:3] if classes else row[:1]), *row[3:6], words.get(band, band), *row[6:]]
+
+
+def raw_sheet(campaign, definition, org: OrgUnit, total: int, locale: str = "vi") -> SheetSpec:
+    """The codes stay (a school re-analyses its rows), each code column explained on the legend sheet:
+    the band by its words in the next column, every answer column by its question and options."""
     slots = [info for info in definition.items.values() if info.slot]
-    columns = [Column(_("School code")), Column(_("Class")), Column(_("Grade"), "int"),
-               Column(_("Month")), Column(_("Total"), "float"), Column(_("Band"))]
-    columns += [Column(info.item.code or info.item.id, "int", width=8) for info in slots]
+    bands = {key: label.get(locale) for key, label in measures_of(definition).bands}
+    classes = by_class(definition)
+    columns = [Column(_("School code")), *([Column(_("Class")), Column(_("Grade"), "int")] if classes else []),
+               Column(_("Month")), Column(_("Total"), "float"),
+               Column(_("Band (code)"), codes=bands or None), Column(_("Band"), width=24)]
+    columns += [Column(info.item.code or info.item.id, "int", width=8, meaning=info.item.text.get(locale),
+                       codes={option.value: option.text.get(locale) for option in info.options} or None)
+                for info in slots]
     note = _("One row per response, in random order. Class and grade are left out where that group is hidden; "
-             "the month stands for the date.")
-    return SheetSpec(_("Raw data"), columns, raw_rows(campaign, definition, org), order=1000,
-                     row_count_hint=total, note=note)
+             "the month stands for the date. The codes are explained on the legend sheet.")
+    return SheetSpec(_("Raw data"), columns, with_band_words(raw_rows(campaign, definition, org), bands, classes),
+                     order=1000, row_count_hint=total, note=note)
 
 
 # -- building -----------------------------------------------------------------------------
@@ -650,8 +708,40 @@ def indicator_catalogue() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def resolve_indicator(row: IndicatorRow, catalogue: dict[str, Any], locale: str) -> list[Any]:
-    """Name, appendix, code (only when confirmed), value, unit, status, note."""
+def grades_text(grades: list[int]) -> str:
+    """"6–12" for a run of grades, "1, 3, 5" otherwise; every grade when the campaign names none."""
+    grades = sorted(grades) or list(range(1, 13))
+    if grades == list(range(grades[0], grades[-1] + 1)) and len(grades) > 2:
+        return f"{grades[0]}–{grades[-1]}"
+    return ", ".join(str(grade) for grade in grades)
+
+
+def population_words(campaign) -> dict[str, str]:
+    """The campaign's grades and school levels, for an indicator's "how computed" text."""
+    levels = campaign.level_list
+    return {"{grades}": grades_text(campaign.grade_list),
+            "{levels}": ", ".join(level_label(level) for level in levels) if levels else _("every school level")}
+
+
+def how_computed(entry: dict[str, Any], locale: str, population: dict[str, str]) -> str:
+    text = (entry.get("computed") or {}).get(locale) or ""
+    for placeholder, words in population.items():
+        text = text.replace(placeholder, words)
+    return text
+
+
+def indicator_value(row: IndicatorRow) -> Any:
+    """A figure in percent (unit "%") becomes a share in a percent format; "no data" when there is none."""
+    if row.value is None:
+        return _("no data")
+    if row.unit == "%" and isinstance(row.value, (int, float)) and not isinstance(row.value, bool):
+        return Share(row.value / 100)
+    return row.value
+
+
+def resolve_indicator(row: IndicatorRow, catalogue: dict[str, Any], locale: str,
+                      population: Optional[dict[str, str]] = None) -> list[Any]:
+    """Name, appendix, code (only when confirmed), value, unit, status, note, how computed."""
     known = {entry["key"]: entry for entry in catalogue["indicators"]}.get(row.key or "", {})
     listed = (known.get("name") or {}).get(locale)
     name = f"{listed} — {row.name}" if listed and row.name else listed or row.name
@@ -666,8 +756,9 @@ def resolve_indicator(row: IndicatorRow, catalogue: dict[str, Any], locale: str)
     note = row.note
     if code is not None and not verified:
         note = (note + " " if note else "") + _("Proposed code %(code)s not confirmed.", code=code)
-    value = row.value if row.value is not None else _("no data")
-    return [name, appendix, code if verified else None, value, row.unit, status, note]
+    value = indicator_value(row)
+    return [name, appendix, code if verified else None, value, row.unit, status, note,
+            how_computed(known, locale, population or {})]
 
 
 def indicators_sheet(campaign, org: OrgUnit, options: ExportOptions) -> SheetSpec:
@@ -677,12 +768,14 @@ def indicators_sheet(campaign, org: OrgUnit, options: ExportOptions) -> SheetSpe
     found: list[IndicatorRow] = []
     for contributed in get_registry().hook.export_indicators(campaign=campaign, org=org):
         found.extend(contributed or [])
-    rows = [resolve_indicator(row, catalogue, options.locale) for row in sorted(found, key=lambda r: r.order)]
+    population = population_words(campaign)
+    rows = [resolve_indicator(row, catalogue, options.locale, population)
+            for row in sorted(found, key=lambda r: r.order)]
     if not rows:
-        rows = [[_("No module supplied indicator figures for this campaign."), "", "", "", "", "", ""]]
-    columns = [Column(_("Indicator"), width=60), Column(_("Appendix"), width=10), Column(_("Code"), width=8),
-               Column(_("Value"), "float", 12), Column(_("Unit"), width=14), Column(_("Status"), width=36),
-               Column(_("Note"), width=50)]
+        rows = [[_("No module supplied indicator figures for this campaign."), "", "", "", "", "", "", ""]]
+    columns = [Column(_("Indicator"), "wrap", width=40), Column(_("Appendix"), width=10), Column(_("Code"), width=8),
+               Column(_("Value"), "float", 12), Column(_("Unit"), width=12), Column(_("Status"), "wrap", width=24),
+               Column(_("Note"), "wrap", width=36), Column(_("How computed"), "wrap", width=50)]
     note = _("Figures the platform can supply to %(source)s; a code is shown only where it is confirmed.",
              source=catalogue["source"])
     return SheetSpec(_("Indicators"), columns, rows, order=30, note=note)
@@ -708,7 +801,8 @@ def collect_sheets(campaign, org: OrgUnit, options: ExportOptions) -> list[Sheet
                                "students; ask for the aggregate workbook instead."))
     summary = Summary.build(campaign, definition, org)
     sheets = [cover_sheet(campaign, org, options, definition), schools_sheet(summary, options.locale),
-              levels_sheet(summary, options.locale), classes_sheet(campaign, summary, org, options.locale),
+              levels_sheet(summary, options.locale),
+              classes_sheet(campaign, summary, org, options.locale) if by_class(definition) else None,
               items_sheet(campaign, definition, org, options.locale), indicators_sheet(campaign, org, options)]
     if org.kind != "school":
         sheets.append(units_sheet(summary, options.locale))
@@ -717,7 +811,7 @@ def collect_sheets(campaign, org: OrgUnit, options: ExportOptions) -> list[Sheet
     if not options.department_wide:
         sheets.append(comments_sheet(campaign, definition, org, options.locale))
     if options.include_raw:
-        sheets.append(raw_sheet(campaign, definition, org, count_submitted(campaign.id)))
+        sheets.append(raw_sheet(campaign, definition, org, count_submitted(campaign.id), options.locale))
     return sorted([s for s in sheets if s is not None], key=lambda s: s.order)
 
 
@@ -741,9 +835,11 @@ def build_workbook(campaign, org: OrgUnit, path: Path, options: ExportOptions,
 
 
 def _write_sheets(campaign, org: OrgUnit, options: ExportOptions, partial: Path, progress: Progress) -> None:
+    from .workbook_legend import legend_sheet
     sheets = collect_sheets(campaign, org, options)
     writer = WorkbookWriter(partial, page_title=f"{campaign.name} — {org.name}",
                             as_of=_("Figures as of %(when)s", when=figures_as_of()))
+    written: list[tuple[str, SheetSpec]] = []
     for index, spec in enumerate(sheets):
         base = int(90 * index / len(sheets))
         span = max(1, int(90 / len(sheets)))
@@ -754,7 +850,10 @@ def _write_sheets(campaign, org: OrgUnit, options: ExportOptions, partial: Path,
                 progress(base + int(span * min(done, hint) / hint), name)
 
         progress(base, spec.name)
-        writer.add_sheet(spec, step)
+        written.append((writer.add_sheet(spec, step)[0], spec))
+    legend = legend_sheet(written)
+    if legend is not None:
+        writer.add_sheet(legend)
     progress(95, _("Saving"))
     writer.close()
 
@@ -805,7 +904,8 @@ def summary_csv(campaign, org: OrgUnit, table: str, level: Optional[str] = None,
     with force_locale(locale), one_release():
         summary = Summary.build(campaign, definition_of(campaign), org, level)
         spec = SUMMARY_TABLES[table](summary, locale)
-        writer.writerow([csv_cell(c.header + (" (%)" if c.kind == "percent" else ""), "text") for c in spec.columns])
+        writer.writerow([csv_cell(c.header + (" (%)" if c.kind == "percent" and not c.header.endswith("(%)") else ""),
+                                  "text") for c in spec.columns])
         for row in spec.rows:
             writer.writerow([csv_cell(value, column.kind, dialect.decimal) for value, column in zip(row, spec.columns)])
     return "\ufeff" + buffer.getvalue()

@@ -81,6 +81,9 @@ def _count_not_equal(values: list, params: dict) -> float:
     return float(sum(1 for v in values if v != params["value"]))
 
 
+# Built-in methods whose score is a percentage (0-100): reports show it as a share, in a percent format.
+PERCENT_METHODS = frozenset({"percent_equal"})
+
 BUILTIN_METHODS: dict[str, ScoringMethod] = {
     "sum": _sum, "mean": _mean, "count_equal": _count_equal,
     "count_not_equal": _count_not_equal, "percent_equal": _percent_equal,

@@ -213,13 +213,46 @@ def test_indicators_sheet_prints_only_confirmed_codes(tmp_path, postgres_url):
         book = _build(world, world.dept, tmp_path)
         db.session.remove()
     header, rows = _table(book["Indicators"])
-    assert header == ("Indicator", "Appendix", "Code", "Value", "Unit", "Status", "Note")
+    assert header == ("Indicator", "Appendix", "Code", "Value", "Unit", "Status", "Note", "How computed")
     first, second, third, from_module = rows   # the last one: the real school_dialogue plugin's figure
     assert "aged 7 and over" in from_module["Indicator"] and "responses / expected" in from_module["Note"]
     assert not first["Indicator"].startswith("Tỷ lệ")  # the catalogue's name, in the workbook's language
     assert "aged 7 and over" in first["Indicator"] and first["Code"] is None and "Unverified" in first["Status"]
-    assert first["Value"] == pytest.approx(38 / 194 * 100)
+    assert first["Value"] == pytest.approx(38 / 194)   # "%" indicators are shares in a percent format
     assert second["Code"] == "0605" and "confirmed" in second["Status"] and second["Value"].startswith("hidden")
     assert third["Code"] is None and "Unverified" in third["Status"] and "9999" in third["Note"]
     with app.app_context():
         db.engine.dispose()
+
+
+class CodedSheet:
+    """A module's sheet that keeps codes: one coded column and one abbreviation, under a name the
+    core must make Excel-safe."""
+
+    @hookimpl
+    def export_sheets(self, campaign, org, options):
+        columns = [export.Column("School"), export.Column("Kind", codes={"a": "Kind A", "b": "Kind B"}),
+                   export.Column("Q7", "int", meaning="How safe do you feel?")]
+        return [export.SheetSpec("Coded/sheet", columns, [["X", "a", 1], ["Y", "b", 2]], order=500,
+                                 legend=[("NA", "Not asked")])]
+
+
+def test_the_legend_sheet_lists_every_declared_code_under_the_sheet_name_as_written(tmp_path, postgres_url):
+    from conftest import make_app
+    app = make_app(tmp_path, postgres_url, extra_plugins=[CodedSheet()])
+    with app.test_request_context():
+        world = ReportWorld()
+        book = _build(world, world.dept, tmp_path)
+        db.session.remove()
+    assert book.sheetnames[-1] == "Legend" and "Coded-sheet" in book.sheetnames
+    header, rows = _table(book["Legend"])
+    assert header == ("Sheet", "Column", "Code", "Meaning")
+    assert [(r["Sheet"], r["Column"], r["Code"], r["Meaning"]) for r in rows] == [
+        ("Coded-sheet", None, "NA", "Not asked"), ("Coded-sheet", "Kind", "a", "Kind A"),
+        ("Coded-sheet", "Kind", "b", "Kind B"), ("Coded-sheet", "Q7", None, "How safe do you feel?")]
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_workbook_with_nothing_coded_has_no_legend(rworld, tmp_path):
+    assert "Legend" not in _build(rworld, rworld.dept, tmp_path).sheetnames

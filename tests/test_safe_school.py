@@ -418,7 +418,7 @@ def test_export_sheets_matrix_matches_what_was_entered(client, world, campaign, 
     from flask_babel import gettext
     matrix = book[gettext("Safe school - matrix")]
     rows = list(matrix.iter_rows(values_only=True))
-    header, by_school = rows[0], {row[0]: row for row in rows[1:]}
+    header, by_school = rows[1], {row[0]: row for row in rows[2:]}   # under the note line
     assert set(by_school) == {"A", "B"}
     entered = assessment(assessment_id)
     tt18 = definition()

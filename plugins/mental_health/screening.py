@@ -7,13 +7,14 @@ own tables (the campaign's release), and the reason to show.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 
 from surveyapp import privacy
 from surveyapp.extensions import db
 from surveyapp.models import OrgUnit
+from surveyapp.ordering import grade_key, tree_order
 
 COLOURS = ("#2e7d32", "#9ccc65", "#fbc02d", "#f57c00", "#c62828", "#6a1b9a")
 
@@ -55,10 +56,11 @@ def reported_scales(definition, locale: str) -> list[tuple[str | None, str, list
              [(b.id, b.label.get(locale)) for b in s.bands]) for key, s in chosen]
 
 
-def _rows(figures: dict[Any, privacy.Figure], labels: dict[Any, str]) -> list[BandRow]:
+def _rows(figures: dict[Any, privacy.Figure], labels: dict[Any, str], order: Callable[[Any], Any]) -> list[BandRow]:
+    """Rows sorted by ``order`` of their key (the tree's order of schools, grades as numbers)."""
     rows = [BandRow(key, labels.get(key, str(key)), figure.n, figure.value or {}, figure.hidden, figure.reason,
                     figure.mark) for key, figure in figures.items()]
-    return sorted(rows, key=lambda r: (r.label is None, r.label))
+    return sorted(rows, key=lambda r: order(r.key))
 
 
 def band_tables(campaign, definition, org: OrgUnit, locale: str) -> list[BandTable]:
@@ -66,11 +68,13 @@ def band_tables(campaign, definition, org: OrgUnit, locale: str) -> list[BandTab
     for scale_id, title, bands in reported_scales(definition, locale):
         table = BandTable(scale_id, title, bands)
         per_school = privacy.band_counts(campaign, org, "school", scale=scale_id)
-        names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name)
-                                        .where(OrgUnit.id.in_(list(per_school) or [0]))).all())
-        table.by_school = _rows(per_school, names)
+        schools = tree_order(db.session.execute(select(OrgUnit).where(OrgUnit.id.in_(list(per_school) or [0])))
+                             .scalars())
+        place = {school.id: index for index, school in enumerate(schools)}
+        table.by_school = _rows(per_school, {school.id: school.name for school in schools},
+                                lambda key: place.get(key, len(place)))
         per_grade = privacy.band_counts(campaign, org, "grade", scale=scale_id)
-        table.by_grade = _rows(per_grade, {g: str(g) for g in per_grade})
+        table.by_grade = _rows(per_grade, {g: str(g) for g in per_grade}, grade_key)
         tables.append(table)
     return tables
 

@@ -13,6 +13,7 @@ from surveyapp.export import ChartSpec, Column, SheetSpec, hidden_value
 from surveyapp.reports import min_group_size
 
 from . import flow, screening, stats
+from .labels import label
 
 
 def sheets_for(campaign, org, options) -> list[SheetSpec]:
@@ -49,7 +50,15 @@ def _counts_sheet(org) -> SheetSpec:
     labels = {"month": _("Month"), "topic": _("Topic"), "status": _("Status"), "source": _("Source")}
     for dimension in stats.DIMENSIONS:
         for key, n, reason in stats.case_counts(org, dimension):
-            rows.append([labels[dimension], str(key), hidden_value(reason) if reason else n])
+            rows.append([labels[dimension], _value_words(dimension, key), hidden_value(reason) if reason else n])
     columns = [Column(_("Breakdown"), width=14), Column(_("Value"), width=24), Column(_("Requests and cases"), "int")]
     return SheetSpec(_("Counselling counts"), columns, rows, order=60,
                      note=_("Counts only; no names, contacts, messages or notes."))
+
+
+def _value_words(dimension: str, key) -> str:
+    """A topic, status or source in words (the stored codes never reach the sheet); a month as mm/yyyy."""
+    if dimension == "month":
+        year, _dash, month = str(key).partition("-")
+        return f"{month}/{year}" if month else str(key)
+    return label(dimension, key)

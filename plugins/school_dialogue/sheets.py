@@ -10,6 +10,7 @@ from surveyapp import privacy
 from surveyapp.campaigns import definition_of, schools_in
 from surveyapp.export import ChartSpec, Column, SheetSpec, hidden_value
 from surveyapp.models import OrgUnit
+from surveyapp.ordering import grade_key
 from surveyapp.reports import min_group_size
 
 from . import results
@@ -70,9 +71,11 @@ def _items_by(campaign, definition, org, by: str, title: str, order: int, locale
     per_group = privacy.distributions(campaign, definition, org, by)
     k = min_group_size()
     rows = []
-    for key in sorted(per_group, key=lambda k: (names or {}).get(k, (str(k),))[0]):
+    place = {key: index for index, key in enumerate(names or {})}   # ``names`` is in the tree's order
+    sort_key = (lambda key: place.get(key, len(place))) if names else grade_key
+    for key in sorted(per_group, key=sort_key):
         figure = per_group[key]
-        label = names.get(key, (str(key), ""))[:2] if names else (str(key), "")
+        label = names.get(key, (str(key), ""))[:2] if names else (key, "")   # a grade stays a number
         if figure.hidden:
             rows.append([*label, "", "", "", hidden_value(figure.reason), hidden_value(figure.reason)])
             continue
@@ -84,7 +87,7 @@ def _items_by(campaign, definition, org, by: str, title: str, order: int, locale
                 few = dist.n < k  # an item a few answered, in a published group: hidden as small
                 rows.append([*label, info.item.code or item_id, info.item.text.get(locale), option.text.get(locale),
                              hidden_value(None) if few else count, hidden_value(None) if few else share])
-    first = [Column(_("School code")), Column(_("School"), width=30)] if names else [Column(_("Grade")), Column("")]
+    first = [Column(_("School code")), Column(_("School"), width=30)] if names else [Column(_("Grade"), "int"), Column("")]
     columns = first + [Column(pgettext("school_dialogue", "Item"), width=16), Column(_("Question"), width=60), Column(pgettext("school_dialogue", "Answer"), width=28),
                        Column(_("Count"), "int"), Column(_("Share"), "percent")]
     return SheetSpec(title, columns, rows, order=order, note=privacy.rule_text(k))
