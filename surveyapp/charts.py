@@ -178,20 +178,22 @@ def line_chart(title: str, points: Sequence[tuple[str, Optional[float]]], *, fmt
                max_value: float | None = None, axis: tuple[float, float] | None = None) -> Markup:
     """A trend: one point per campaign, each labelled with its value; gaps for missing values. The value
     axis starts at 0, or where ``axis`` says (1 for a 1–5 mean), and both ends are labelled."""
-    width, height, left, bottom = WIDTH, 240, 50, 50
-    step = (width - 2 * left) / max(1, len(points) - 1)
+    width, left = WIDTH, 50
+    box = min(180.0, (width - left - 20) / max(1, len(points)))  # each point's label keeps to its own box
+    labels = [_lines(label, max(3, int(box / 6.8))) for label in distinct([p[0] for p in points])]
+    height = 200 + 24 + LINE_H * max((len(lines) for lines in labels), default=1)
     values = [v for _l, v in points if v is not None]
     low, high = axis or (0.0, max_value or max(values + [0]) or 1)
     span = (high - low) or 1
-    base = height - bottom
-    body = [f'<line x1="{left}" y1="{base}" x2="{width - left}" y2="{base}" stroke="{MUTED}"/>',
+    base = 200
+    body = [f'<line x1="{left}" y1="{base}" x2="{width - 20}" y2="{base}" stroke="{MUTED}"/>',
             f'<line x1="{left}" y1="20" x2="{left}" y2="{base}" stroke="{MUTED}"/>',
             _text(left - 4, base, fmt(low), "end", MUTED, 11, "axis"),
             _text(left - 4, 24, fmt(high), "end", MUTED, 11, "axis")]
     coords = []
-    for index, (label, value) in enumerate(zip(distinct([p[0] for p in points]), [p[1] for p in points])):
-        x = left + index * step if len(points) > 1 else width / 2
-        body.append(_label(x, base + 16, _lines(label, 26), "middle", MUTED, 11))
+    for index, (lines, value) in enumerate(zip(labels, [p[1] for p in points])):
+        x = left + box * (index + 0.5)
+        body.append(_label(x, base + 16, lines, "middle", MUTED, 11))
         if value is None:
             continue
         y = base - (base - 20) * max(0.0, min(1.0, (value - low) / span))

@@ -447,7 +447,15 @@ def suppressed_mark(reason: str | None = None) -> str:
     return reason_text(reason, min_group_size())
 
 
-def _result_columns(summary: "Summary", locale: str) -> list[Column]:
+@dataclass(frozen=True)
+class ResultShape:
+    """What the result columns need of a ``Summary``: its measures and which are percentages."""
+
+    measures: Measures
+    percent: frozenset = frozenset()
+
+
+def _result_columns(summary: "Summary | ResultShape", locale: str) -> list[Column]:
     measures, percent = summary.measures, summary.percent
     columns = []
     if measures.primary is not None:
@@ -460,7 +468,7 @@ def _result_columns(summary: "Summary", locale: str) -> list[Column]:
     return columns
 
 
-def _result_values(agg: Agg, summary: "Summary", reason: str | None) -> list[Any]:
+def _result_values(agg: Agg, summary: "Summary | ResultShape", reason: str | None) -> list[Any]:
     measures, percent = summary.measures, summary.percent
     values: list[Any] = [_share(agg.mean, None in percent)] if measures.primary is not None else []
     values += [agg.share("bands", key) for key, _label in measures.bands]

@@ -50,3 +50,19 @@ def test_dashboard_charts_are_captioned_labelled_in_full_with_whole_legends(live
             seen += bool(chart["legend"])
         shot(page, f"dashboard-1366-{module}")
     assert seen >= 2   # charts with a legend were measured
+
+
+def test_a_trend_of_rounds_with_long_names_keeps_every_label_inside_its_chart(context_factory):
+    """A trend chart labels each point with its campaign's name, and names run long ("Đợt khảo
+    sát nhắc lại của học kỳ hai …"); the first label used to run out of the chart's left edge."""
+    from surveyapp import charts
+    name = "Đợt khảo sát nhắc lại của học kỳ hai năm học 2026–2027 toàn thành phố"
+    page = context_factory(viewport=LAPTOP).new_page()
+    for rounds in (1, 2, 3, 6, 12):
+        chart = charts.line_chart("Mean score by campaign", [(f"{name} ({i})", 3.0 + i / 10) for i in range(rounds)],
+                                  axis=(1, 5))
+        page.set_content(f"<!doctype html><meta charset=utf-8><body style='margin:0;width:1000px'>"
+                         f"<figure><figcaption>trend</figcaption>{chart}</figure>")
+        [measured] = page.evaluate(MEASURE)
+        assert measured["labelsInside"], f"a label runs outside the chart with {rounds} rounds"
+        assert len(set(measured["labels"])) == rounds
