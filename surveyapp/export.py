@@ -28,10 +28,10 @@ from .extensions import db
 from .labels import level_label
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
-from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text
+from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text, threshold
 from .reports import (Agg, Measures, Row, _by_school_and_class, _distributions, _rolled_up, apply_release,
                       campaign_schools, laggards_first, level_rows, measures_of, min_group_size, node_reason,
-                      org_rows, school_filter, subtree)
+                      org_rows, subtree)
 
 EXCEL_MAX_ROWS = 1_048_576
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -478,8 +478,7 @@ class Summary:
         measures = measures_of(definition)
         orgs = subtree(org)
         schools = campaign_schools(campaign, orgs, level)
-        per_school, per_class = _by_school_and_class(campaign, measures,
-                                                    Response.school_id.in_(school_filter(org, level)))
+        per_school, per_class = _by_school_and_class(campaign, measures, org, level)
         totals = _rolled_up(campaign, definition, org, schools, level, per_school)
         release = release_for(campaign)
         return cls(measures, [o for o in orgs if o.id in totals], totals, release.k, level, per_class, release, org)
@@ -578,7 +577,7 @@ def items_sheet(campaign, definition, org: OrgUnit, locale: str) -> SheetSpec:
 def raw_allowed(campaign, org: OrgUnit, own_school: bool) -> bool:
     """Row-level data of an anonymous (student) campaign: only one school's, only for the school itself.
     A staff form is each school's signed assessment: its rows are no one's secret."""
-    return release_for(campaign).k <= 1 or (org.kind == "school" and own_school)
+    return threshold(campaign) <= 1 or (org.kind == "school" and own_school)
 
 
 def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:
