@@ -477,7 +477,8 @@ def build_dashboard(campaign, definition: Definition, node: OrgUnit, level: str 
     measures = measures_of(definition)
     orgs = subtree(node)
     schools = campaign_schools(campaign, orgs, level)
-    per_school = _by_school_and_class(campaign, measures, node, level)[0] if covers_campaign(campaign, node, level) \
+    folds = _folds_atoms() and covers_campaign(campaign, node, level)
+    per_school = _by_school_and_class(campaign, measures, node, level)[0] if folds \
         else None  # the whole scope's scan, grouped by atom, is also the release's count
     totals = _rolled_up(campaign, definition, node, schools, level, per_school)
     release = release_for(campaign)
