@@ -29,6 +29,7 @@ from .labels import level_label
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
 from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text, threshold
+from .privacy.items import hide_items
 from .reports import (Agg, Measures, Row, _by_school_and_class, _distributions, _rolled_up, apply_release,
                       campaign_schools, laggards_first, level_rows, measures_of, min_group_size, node_reason,
                       org_rows, subtree)
@@ -562,13 +563,15 @@ def items_sheet(campaign, definition, org: OrgUnit, locale: str) -> SheetSpec:
     rows = []
     release = release_for(campaign)
     reason = node_reason(release, org, None, release.n(release.org(org.id)))
+    hide_items(campaign, definition, release.org(org.id), per_item)
     for item_id, dist in per_item.items():
         info = definition.items[item_id]
+        why = reason or dist.reason  # the whole group hidden, or only this item's few answers
         for option in info.options:
             count = dist.counts.get(option.value, 0)
             share = count / dist.n if dist.n else None
             rows.append([info.item.code or item_id, info.item.text.get(locale), option.text.get(locale),
-                         hidden_value(reason) if reason else count, hidden_value(reason) if reason else share])
+                         hidden_value(why) if why else count, hidden_value(why) if why else share])
     columns = [Column(_("Item"), width=10), Column(_("Question"), width=60), Column(_("Answer"), width=30),
                Column(_("Count"), "int"), Column(_("Share"), "percent")]
     return SheetSpec(_("Items"), columns, rows, order=20)

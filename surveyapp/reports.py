@@ -42,13 +42,17 @@ class Distribution:
     n: int
     counts: dict[int, int] = field(default_factory=dict)
     scaled: bool = False  # option values on a scale (likert, single choice, yes/no): it has a mean
+    reason: str | None = None  # why its answers are hidden (privacy.SMALL / COMPLEMENTARY); n stays public
 
     @property
     def mean(self) -> float | None:
         # on demand: a breakdown by school makes thousands of these and reads few means
-        if not self.scaled or not self.n:
+        if not self.scaled or not self.n or self.reason:
             return None
         return sum(value * count for value, count in self.counts.items()) / self.n
+
+    def hide(self, reason: str) -> None:
+        self.reason, self.counts = reason, {}
 
 
 def min_group_size(free_text: bool = False) -> int:
@@ -491,8 +495,11 @@ def build_dashboard(campaign, definition: Definition, node: OrgUnit, level: str 
     reason = node_reason(release, node, level, total.n)
     items = {}
     if reason is None and total.n:
+        from .privacy.items import hide_items
         items = _distributions(campaign.id, definition,
                                where=Response.school_id.in_(school_filter(node, level))).get(campaign.id, {})
+        items = hide_items(campaign, definition, release.org(node.id, None if node.kind == "school" else level),
+                           items)
     classes = class_rows(campaign, measures, node, release) if node.kind == "school" else []
     return Dashboard(campaign, node, measures, k, level, total, laggards_first(children),
                      laggards_first(school_rows), level_rows(schools, totals, release, node, level), units, items,

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from .figures import Figure, band_counts, counts, distributions, score_means, single
+from .items import hide_items, item_release, partial_items
 from .labels import reason_text, rule_text
 from .release import Release, init_app, offer_counts, one_release, release_for, threshold
 from .suppress import COMPLEMENTARY, SMALL, protect_counts
@@ -17,5 +18,5 @@ from .texts import free_text_allowed, free_texts, text_threshold
 from .textmask import CheckedText, likely_names, mask
 
 __all__ = ["COMPLEMENTARY", "SMALL", "CheckedText", "Figure", "Release", "band_counts", "counts", "distributions",
-           "free_text_allowed", "free_texts", "init_app", "likely_names", "mask", "offer_counts", "one_release", "protect_counts", "reason_text", "release_for",
+           "free_text_allowed", "free_texts", "hide_items", "init_app", "item_release", "likely_names", "mask", "offer_counts", "one_release", "partial_items", "protect_counts", "reason_text", "release_for",
            "rule_text", "score_means", "single", "text_threshold", "threshold"]

@@ -11,7 +11,7 @@ import gc
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Hashable, Iterator
 
 from flask import g, has_app_context
@@ -32,6 +32,8 @@ class Release:
     k: int
     cells: Cells
     decision: Decision
+    schools: dict = field(default_factory=dict)   # the tree the cells were built on (privacy.items reuses it)
+    derived: dict = field(default_factory=dict)   # per-item decisions, made once per release (privacy.items)
 
     def reason(self, cell: Hashable, n: int | None = None) -> str | None:
         """Why ``cell`` is hidden (``SMALL`` or ``COMPLEMENTARY``), or None when it is published.
@@ -124,7 +126,7 @@ def compute_release(campaign, reuse: bool = True, atoms: dict[tuple, int] | None
             _DECISIONS[key] = found
             while len(_DECISIONS) > _DECISIONS_KEPT:
                 _DECISIONS.popitem(last=False)
-    return Release(campaign.id, k, *found)
+    return Release(campaign.id, k, *found, schools)
 
 
 def release_for(campaign) -> Release:

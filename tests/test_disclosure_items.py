@@ -1,0 +1,118 @@
+"""Attacks on answer counts of one item inside published groups (issue 13, the rest).
+
+World (AttackWorld): SGD -> P01 -> {A (18: classes 6A:8, 7A:4, 8A:6), C (10), F (6)}
+                            -> P02 -> {B (3), E (7)}
+Every school of P01 is published, but the conditional item ``reported`` (asked only of a student who
+says they were bullied) is answered by 2 students of A, 6 of C and 5 of F. Published as it stands,
+A's item row shows the answers of two children, and ward P01 (13 answers) minus C and F gives them
+again: the item needs its own primary hiding AND a complementary one, on every page and sheet.
+"""
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from surveyapp import privacy
+from surveyapp.campaigns import definition_of
+from surveyapp.export import ExportOptions, build_workbook
+from surveyapp.extensions import db
+from surveyapp.models import Response
+from surveyapp.privacy import one_release
+from surveyapp.reports import build_dashboard
+from test_disclosure_attacks import AttackWorld
+
+ITEM = "reported"
+ANSWERED = {"A": 2, "C": 6, "F": 5, "B": 0, "E": 0}
+
+
+class ItemWorld(AttackWorld):
+    def __init__(self):
+        super().__init__()
+        definition = definition_of(self.campaign)
+        column = getattr(Response, f"v{definition.items[ITEM].slot}")
+        rows = Response.campaign_id == self.campaign.id
+        db.session.execute(update(Response).where(rows).values({column: None}))
+        schools = {"A": self.school_a, "C": self.school_c, "F": self.school_f, "B": self.school_b,
+                   "E": self.school_e}
+        for code, answered in ANSWERED.items():
+            ids = db.session.execute(select(Response.id).where(rows, Response.school_id == schools[code].id)
+                                     .order_by(Response.id).limit(answered)).scalars().all()
+            if ids:  # half "yes", half "no": the answers an outsider must not learn
+                db.session.execute(update(Response).where(Response.id.in_(ids)).values({column: 1}))
+                db.session.execute(update(Response).where(Response.id.in_(ids[::2])).values({column: 0}))
+        db.session.commit()
+        self.schools = schools
+
+
+@pytest.fixture
+def iworld(ctx):
+    return ItemWorld()
+
+
+def _page_item(world, org):
+    """The item's published (answered n, counts) on ``org``'s dashboard page, or None when hidden."""
+    with one_release():
+        board = build_dashboard(world.campaign, definition_of(world.campaign), org)
+    dist = board.items.get(ITEM)
+    if board.hidden or dist is None or dist.reason is not None:
+        return None
+    return dist.n, dict(dist.counts)
+
+
+def test_a_published_school_does_not_show_an_item_two_children_answered(iworld):
+    assert _page_item(iworld, iworld.school_a) is None
+    assert _page_item(iworld, iworld.ward) is not None  # 13 answers: the ward's row stays
+
+
+def test_ward_minus_published_siblings_does_not_give_the_hidden_item(iworld):
+    """P01's item counts minus C's and F's would be A's: one of C, F must hide the item too."""
+    ward = _page_item(iworld, iworld.ward)
+    siblings = {code: _page_item(iworld, iworld.schools[code]) for code in ("C", "F")}
+    assert None in siblings.values(), siblings
+    assert ward is not None and ward[0] == 13
+    # and the school rows of the module's own breakdown follow the same decision
+    definition = definition_of(iworld.campaign)
+    with one_release():
+        figures = privacy.distributions(iworld.campaign, definition, iworld.ward, by="school")
+    shown = {code for code in ("A", "C", "F")
+             if figures[iworld.schools[code].id].value and figures[iworld.schools[code].id].value[ITEM].reason is None}
+    assert "A" not in shown and len(shown) <= 1, shown
+
+
+def test_the_hidden_item_keeps_its_reason_and_no_counts(iworld):
+    definition = definition_of(iworld.campaign)
+    with one_release():
+        figures = privacy.distributions(iworld.campaign, definition, iworld.ward, by="school")
+    dist = figures[iworld.school_a.id].value[ITEM]
+    assert dist.reason == privacy.SMALL and dist.counts == {} and dist.mean is None
+    assert dist.n == 2  # how many answered stays public, as response counts do
+    everyone = next(i for i, d in figures[iworld.school_a.id].value.items() if i not in privacy.partial_items(definition))
+    assert figures[iworld.school_a.id].value[everyone].reason is None  # items all 18 answered stay shown
+
+
+def test_items_sheet_of_a_school_hides_the_item(iworld, tmp_path):
+    with force_locale("en"):
+        path = build_workbook(iworld.campaign, iworld.school_a, tmp_path / "a.xlsx",
+                              ExportOptions(locale="en", own_school=True))
+    book = load_workbook(path)
+    code = definition_of(iworld.campaign).items[ITEM].item.code or ITEM
+    rows = [row for row in book["Items"].iter_rows(values_only=True) if row and row[0] == code]
+    assert rows
+    assert all(not isinstance(v, (int, float)) for row in rows for v in row[3:]), rows
+
+
+def test_the_item_decision_passes_the_audit(iworld):
+    """The item's hidden set, as the exact rank test sees it: no hidden cell is determined."""
+    from surveyapp.privacy.audit import audit_cells
+    from surveyapp.privacy.items import item_release
+    definition = definition_of(iworld.campaign)
+    with one_release():
+        release = item_release(iworld.campaign, definition, ITEM)
+    assert release is not None and release.decision.hidden
+    assert audit_cells(release.cells, release.decision) == []
+    broken = type(release.decision)(release.decision.k, {c: r for c, r in release.decision.hidden.items()
+                                                          if r != privacy.COMPLEMENTARY})
+    assert audit_cells(release.cells, broken)  # without its complementary cells the audit catches it
+
