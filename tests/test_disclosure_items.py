@@ -9,11 +9,14 @@ again: the item needs its own primary hiding AND a complementary one, on every p
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from conftest import login
 from surveyapp import privacy
 from surveyapp.campaigns import definition_of
 from surveyapp.export import ExportOptions, build_workbook
@@ -116,3 +119,12 @@ def test_the_item_decision_passes_the_audit(iworld):
                                                           if r != privacy.COMPLEMENTARY})
     assert audit_cells(release.cells, broken)  # without its complementary cells the audit catches it
 
+
+
+def test_school_page_html_shows_the_mark_not_the_answers(client, iworld):
+    code = definition_of(iworld.campaign).items[ITEM].item.code or ITEM
+    login(client, "dept_admin")
+    html = client.get(f"/reports/campaign/{iworld.campaign.id}?org={iworld.school_a.id}").get_data(as_text=True)
+    row = re.search(rf"<tr><td>{re.escape(code)}</td>.*?</tr>", html, re.S)
+    assert row, "the item's row is listed, with its n"
+    assert 'class="suppressed"' in row.group(0) and "(50 %)" not in row.group(0)

@@ -61,8 +61,8 @@ def bullying_shares(campaign, definition, org: OrgUnit) -> tuple[privacy.Figure,
         if item_id not in definition.items:
             continue
         dist = (figure.value or {}).get(item_id)
-        if dist is None:
-            found[item_id] = (0, None)
+        if dist is None or dist.reason:  # hidden: too few answers to this item here
+            found[item_id] = (dist.n if dist else 0, None)
             continue
         yes = sum(count for value, count in dist.counts.items() if value > 0)
         found[item_id] = (dist.n, yes / dist.n if dist.n else None)

@@ -19,6 +19,7 @@ from ..export import figures_as_of, summary_csv
 from ..labels import download_name
 from ..extensions import db
 from ..models import SCHOOL_LEVELS, Campaign, OrgUnit
+from ..privacy import reason_text
 from ..reports import Dashboard, build_dashboard, comparison, path_ids, trend
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -183,9 +184,12 @@ def item_sections(board: Dashboard, definition, locale: str) -> list[dict]:
             if dist is None:
                 continue
             info = definition.items[item.id]
-            options = [(o.text.get(locale), dist.counts.get(o.value, 0)) for o in info.options]
+            options = [] if dist.reason else [(o.text.get(locale), dist.counts.get(o.value, 0)) for o in info.options]
             rows.append({"code": item.code or item.id, "text": item.text.get(locale), "n": dist.n,
-                         "mean": dist.mean, "options": options})
+                         "mean": dist.mean, "options": options,
+                         "mark": reason_text(dist.reason, board.k) if dist.reason else None})
+            if dist.reason:
+                continue  # too few answers to this item here: no counts, no bar
             names = [name for name, _count in options]
             legend = legend or names
             if names == legend and item.type != "multi_choice":
