@@ -128,3 +128,51 @@ def test_school_page_html_shows_the_mark_not_the_answers(client, iworld):
     row = re.search(rf"<tr><td>{re.escape(code)}</td>.*?</tr>", html, re.S)
     assert row, "the item's row is listed, with its n"
     assert 'class="suppressed"' in row.group(0) and "(50 %)" not in row.group(0)
+
+
+# -- a school's own questions (campaign.settings["extra_items"], answers in notes["extra"]) ----------
+
+def _with_extra(world, school, answered: dict[str, int]):
+    """Two questions of the school's own: x_1 (yes/no), x_2 (optional yes/no); answered by the first
+    ``answered[item]`` responses of the school."""
+    from sqlalchemy.orm.attributes import flag_modified
+    from surveyapp.extra_items import build_item
+    items = [dict(build_item("yes_no", "Câu 1", required=True), id="x_1", core=False),
+             dict(build_item("yes_no", "Câu 2"), id="x_2", core=False)]
+    settings = dict(world.campaign.settings or {})
+    settings["extra_items"] = {str(school.id): items}
+    world.campaign.settings = settings
+    flag_modified(world.campaign, "settings")
+    rows = db.session.execute(select(Response).where(Response.campaign_id == world.campaign.id,
+                                                     Response.school_id == school.id)).scalars().all()
+    for index, row in enumerate(rows):
+        extra = {item: index % 2 for item, n in answered.items() if index < n}
+        row.notes = {"extra": extra}
+    db.session.commit()
+
+
+def _extra_section(world, school) -> str:
+    from plugins.school_dialogue.report import _extra
+    with one_release(), force_locale("en"):
+        section = _extra(world.campaign, school, "en")
+    return str(section.html)
+
+
+def test_a_hidden_school_shows_no_answers_to_its_own_questions(iworld):
+    """E (7 responses) is hidden so that B cannot be worked out: the module's section for E's own
+    questions must not publish E's answers either (a module gets a hidden group back suppressed)."""
+    _with_extra(iworld, iworld.school_e, {"x_1": 7, "x_2": 7})
+    figures = privacy.extra_figures(iworld.campaign, iworld.school_e)
+    assert {f.reason for f in figures.values()} == {privacy.COMPLEMENTARY}
+    assert all(f.value is None and f.n == 7 for f in figures.values())
+    html = _extra_section(iworld, iworld.school_e)
+    assert "No: 4" not in html and "Yes: 3" not in html and "worked out" in html
+
+
+def test_own_question_few_answered_is_hidden_in_a_published_school(iworld):
+    _with_extra(iworld, iworld.school_a, {"x_1": 18, "x_2": 3})
+    figures = privacy.extra_figures(iworld.campaign, iworld.school_a)
+    assert figures["x_1"].reason is None and figures["x_1"].value == {0: 9, 1: 9}
+    assert figures["x_2"].reason == privacy.SMALL and figures["x_2"].value is None and figures["x_2"].n == 3
+    html = _extra_section(iworld, iworld.school_a)
+    assert "Yes: 9" in html and "fewer than" in html

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from surveyapp import privacy
 from surveyapp.campaigns import campaign_classes
 from surveyapp.extensions import db
-from surveyapp.models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
+from surveyapp.models import ClassGroup, OrgUnit
 
 SKIP_SCALES = ("bullying_kinds",)
 BULLYING_ITEMS = ("bully_physical", "bully_verbal", "bully_exclusion", "bully_online", "witnessed")
@@ -72,9 +72,3 @@ def bullying_shares(campaign, definition, org: OrgUnit) -> tuple[privacy.Figure,
 def text_items(definition) -> list[str]:
     return [i for i, info in definition.items.items() if info.slot is None]
 
-
-def extra_answers(campaign, school: OrgUnit) -> list[dict[str, Any]]:
-    rows = db.session.execute(select(Response.notes).where(Response.campaign_id == campaign.id,
-                                                           Response.status == RESPONSE_SUBMITTED,
-                                                           Response.school_id == school.id)).scalars()
-    return [(notes or {}).get("extra") or {} for notes in rows]

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+from .extra import extra_figures
 from .figures import Figure, band_counts, counts, distributions, score_means, single
 from .items import hide_items, item_release, partial_items
 from .labels import reason_text, rule_text
@@ -17,6 +18,6 @@ from .suppress import COMPLEMENTARY, SMALL, protect_counts
 from .texts import free_text_allowed, free_texts, text_threshold
 from .textmask import CheckedText, likely_names, mask
 
-__all__ = ["COMPLEMENTARY", "SMALL", "CheckedText", "Figure", "Release", "band_counts", "counts", "distributions",
+__all__ = ["COMPLEMENTARY", "SMALL", "CheckedText", "Figure", "Release", "band_counts", "counts", "distributions", "extra_figures",
            "free_text_allowed", "free_texts", "hide_items", "init_app", "item_release", "likely_names", "mask", "offer_counts", "one_release", "partial_items", "protect_counts", "reason_text", "release_for",
            "rule_text", "score_means", "single", "text_threshold", "threshold"]
