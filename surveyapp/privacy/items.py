@@ -14,7 +14,7 @@ from typing import Hashable
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Response, slot_column
+from ..models import slot_column
 from .cells import build_cells
 from .decide import decide
 from .release import Release, _collector_paused, release_for
