@@ -13,6 +13,8 @@ import re
 
 import pytest
 from flask_babel import force_locale
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
@@ -25,6 +27,7 @@ from surveyapp.models import Response
 from surveyapp.privacy import one_release
 from surveyapp.reports import build_dashboard
 from test_disclosure_attacks import AttackWorld
+from test_disclosure_audit import campaigns as audit_campaigns
 
 ITEM = "reported"
 ANSWERED = {"A": 2, "C": 6, "F": 5, "B": 0, "E": 0}
@@ -176,3 +179,31 @@ def test_own_question_few_answered_is_hidden_in_a_published_school(iworld):
     assert figures["x_2"].reason == privacy.SMALL and figures["x_2"].value is None and figures["x_2"].n == 3
     html = _extra_section(iworld, iworld.school_a)
     assert "Yes: 9" in html and "fewer than" in html
+
+
+@st.composite
+def answered_campaigns(draw):
+    """A generated campaign (as the audit's) and, per atom, how many answered one item (0..n)."""
+    schools, atoms = draw(audit_campaigns())
+    return schools, atoms, {atom: draw(st.integers(0, n)) for atom, n in atoms.items()}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answered_campaigns())
+def test_item_decisions_pass_the_exact_audit_on_generated_campaigns(data):
+    """Whatever subset answered the item, its decision hides every small group of answerers, every
+    group whose every page the release hides, and leaves no hidden figure determined."""
+    from surveyapp.privacy.audit import audit_cells
+    from surveyapp.privacy.cells import build_cells
+    from surveyapp.privacy.decide import decide
+    from surveyapp.privacy.items import _start
+    from surveyapp.privacy.release import Release
+    schools, atoms, answered = data
+    cells = build_cells(schools, atoms)
+    main = Release(0, 5, cells, decide(cells, 5), schools)
+    item_cells = build_cells(schools, answered)
+    start = _start(main, item_cells)
+    decision = decide(item_cells, 5, start)
+    assert audit_cells(item_cells, decision) == []
+    assert all(decision.reason(c) for c in start)
+    assert all(decision.reason(c) == privacy.SMALL for c, n in item_cells.counts.items() if 0 < n < 5)
