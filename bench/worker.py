@@ -37,13 +37,14 @@ def _rollup(per_school: dict, parent_of: dict) -> dict:
 
 def platform_report(campaign, parent_of: dict) -> dict:
     from surveyapp.campaigns import definition_of
-    from surveyapp.models import Response
-    from surveyapp.privacy.release import compute_release
-    from surveyapp.reports import _distributions
-    # the disclosure decision is part of every published report: its scan and decision are timed too
-    # (never the decision reused from an earlier repetition)
-    compute_release(campaign, reuse=False)
-    per = _distributions(campaign.id, definition_of(campaign), group_column=Response.school_id)
+    from surveyapp.privacy import release
+    from surveyapp.reports import _school_distributions
+    # the disclosure decision is part of every published report: its counting (folded into the report's
+    # own scan, grouped by atom) and its decision are timed too, never reused from an earlier repetition
+    release._DECISIONS.clear()
+    with release.one_release():
+        per = _school_distributions(campaign, definition_of(campaign))
+        release.release_for(campaign)  # decided from the scan's counts: no scan of its own
     per_school = {sid: {item: (d.n, d.counts) for item, d in items.items()} for sid, items in per.items()}
     return {"schools": per_school, "units": _rollup(per_school, parent_of)}
 

@@ -29,10 +29,11 @@ from .labels import level_label, module_installed, module_label
 from .ordering import grade_key, natural_key, tree_order
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
-from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text
+from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text, threshold
+from .privacy.items import hide_items
 from .reports import (Agg, Measures, Row, _by_school_and_class, _distributions, _rolled_up, apply_release,
                       campaign_schools, laggards_first, level_rows, measures_of, min_group_size, node_reason,
-                      org_rows, school_filter, subtree)
+                      org_rows, subtree)
 
 EXCEL_MAX_ROWS = 1_048_576
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -522,8 +523,7 @@ class Summary:
         measures = measures_of(definition)
         orgs = tree_order(subtree(org))
         schools = campaign_schools(campaign, orgs, level)
-        per_school, per_class = _by_school_and_class(campaign, measures,
-                                                    Response.school_id.in_(school_filter(org, level)))
+        per_school, per_class = _by_school_and_class(campaign, measures, org, level)
         totals = _rolled_up(campaign, definition, org, schools, level, per_school)
         release = release_for(campaign)
         return cls(measures, [o for o in orgs if o.id in totals], totals, release.k, level, per_class, release, org,
@@ -609,13 +609,15 @@ def items_sheet(campaign, definition, org: OrgUnit, locale: str) -> SheetSpec:
     rows = []
     release = release_for(campaign)
     reason = node_reason(release, org, None, release.n(release.org(org.id)))
+    hide_items(campaign, definition, release.org(org.id), per_item)
     for item_id, dist in per_item.items():
         info = definition.items[item_id]
+        why = reason or dist.reason  # the whole group hidden, or only this item's few answers
         for option in info.options:
             count = dist.counts.get(option.value, 0)
             share = count / dist.n if dist.n else None
             rows.append([info.item.code or item_id, info.item.text.get(locale), option.text.get(locale),
-                         hidden_value(reason) if reason else count, hidden_value(reason) if reason else share])
+                         hidden_value(why) if why else count, hidden_value(why) if why else share])
     columns = [Column(_("Item"), width=10), Column(_("Question"), width=60), Column(_("Answer"), width=30),
                Column(_("Count"), "int"), Column(_("Share"), "percent")]
     return SheetSpec(_("Items"), columns, rows, order=20)
@@ -624,7 +626,7 @@ def items_sheet(campaign, definition, org: OrgUnit, locale: str) -> SheetSpec:
 def raw_allowed(campaign, org: OrgUnit, own_school: bool) -> bool:
     """Row-level data of an anonymous (student) campaign: only one school's, only for the school itself.
     A staff form is each school's signed assessment: its rows are no one's secret."""
-    return release_for(campaign).k <= 1 or (org.kind == "school" and own_school)
+    return threshold(campaign) <= 1 or (org.kind == "school" and own_school)
 
 
 def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from . import charts
 from .numbers import fmt_int, fmt_number, fmt_percent
+from .privacy import reason_text
 
 CHART_ROWS = 50  # more rows than this go to the table only: a chart should stay readable
 
@@ -112,10 +113,12 @@ def item_sections(board, definition, locale: str) -> list[dict]:
             if dist is None:
                 continue
             info = definition.items[item.id]
-            options = [(o.text.get(locale), dist.counts.get(o.value, 0)) for o in info.options]
+            options = [] if dist.reason else [(o.text.get(locale), dist.counts.get(o.value, 0)) for o in info.options]
             text = item.text.get(locale)
             rows.append({"code": item.code or item.id, "text": text, "n": dist.n, "mean": dist.mean,
-                         "options": options})
+                         "options": options, "mark": reason_text(dist.reason, board.k) if dist.reason else None})
+            if dist.reason:
+                continue  # too few answered this item here (the layer's decision): no counts, no bar
             names = [name for name, _count in options]
             legend = legend or names
             if names == legend and item.type != "multi_choice":

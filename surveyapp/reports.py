@@ -20,6 +20,9 @@ from .questionnaire import Definition
 
 SUPPRESSED = None  # a suppressed figure; renderers show a mark, never an empty cell
 MEAN_TYPES = ("likert", "single_choice", "yes_no")  # items whose option values are on a scale
+# the finest group a response falls in, as the release counts it (``privacy.release``): a report scan
+# grouped by these gives every coarser figure by addition and the release's counts for free
+ATOM = (Response.school_id, Response.class_group_id, Response.grade)
 
 
 @dataclass
@@ -53,13 +56,17 @@ class Distribution:
     n: int
     counts: dict[int, int] = field(default_factory=dict)
     scaled: bool = False  # option values on a scale (likert, single choice, yes/no): it has a mean
+    reason: str | None = None  # why its answers are hidden (privacy.SMALL / COMPLEMENTARY); n stays public
 
     @property
     def mean(self) -> float | None:
         # on demand: a breakdown by school makes thousands of these and reads few means
-        if not self.scaled or not self.n:
+        if not self.scaled or not self.n or self.reason:
             return None
         return sum(value * count for value, count in self.counts.items()) / self.n
+
+    def hide(self, reason: str) -> None:
+        self.reason, self.counts = reason, {}
 
 
 def min_group_size(free_text: bool = False) -> int:
@@ -167,6 +174,53 @@ def _distributions(campaign_id: int, definition: Definition, group_column=None,
             per_item[item_id] = Distribution(item_id, row[at], dict(zip(values, row[at + 1:stop])), scaled)
         result[row[0]] = per_item
     return result
+
+
+def _school_distributions(campaign, definition: Definition, node: OrgUnit | None = None,
+                          level: str | None = None) -> dict[int, dict[str, Distribution]]:
+    """Option counts per school under ``node`` (default: the whole campaign). Where the database
+    groups by atom cheaply (``_folds_atoms``): ONE scan grouped by atom, summed per school in Python,
+    whose counts also feed the release (no second scan); elsewhere one scan grouped by school."""
+    columns, plan = _count_columns(definition)
+    if not columns:
+        return {}
+    if not _folds_atoms():
+        where = Response.school_id.in_(school_filter(node, level)) if node is not None else None
+        return _distributions(campaign.id, definition, group_column=Response.school_id, where=where)
+    query = select(*ATOM, func.count(), *columns).where(submitted(campaign.id))
+    if node is not None:
+        query = query.where(Response.school_id.in_(school_filter(node, level)))
+    atoms, rows_of = {}, {}
+    for row in db.session.execute(query.group_by(*ATOM)):
+        atoms[tuple(row[:3])] = row[3]
+        rows_of.setdefault(row[0], []).append(row[3:])
+    _feed_release(campaign, node, level, atoms)
+    result: dict[int, dict[str, Distribution]] = {}
+    for school_id, rows in rows_of.items():
+        row = rows[0] if len(rows) == 1 else [sum(column) for column in zip(*rows)]
+        result[school_id] = {item_id: Distribution(item_id, row[at], dict(zip(values, row[at + 1:stop])), scaled)
+                             for item_id, at, stop, values, scaled in plan}
+    return result
+
+
+def _folds_atoms() -> bool:
+    """Whether one scan grouped by atom beats a scan grouped by school plus the release's own narrow
+    count. SQLite: yes (its sort for the finer GROUP BY costs a third of a second table scan).
+    PostgreSQL: no (the ~150 aggregate states of 4x the groups spill its hash table, while its
+    narrow count is cheap); measured at full size, see docs/performance.md."""
+    return db.engine.dialect.name == "sqlite"
+
+
+def covers_campaign(campaign, node: OrgUnit | None, level: str | None) -> bool:
+    """Whether the rows under ``node`` (and ``level``) are all of the campaign's rows the release counts."""
+    return level is None and (node is None or all(org.path.startswith(node.path) for org in campaign.scope))
+
+
+def _feed_release(campaign, node: OrgUnit | None, level: str | None, atoms: dict[tuple, int]) -> None:
+    """Hand a whole-scope scan's per-atom counts to the release: its decision then needs no scan."""
+    if covers_campaign(campaign, node, level):
+        from .privacy.release import offer_counts
+        offer_counts(campaign, atoms)
 
 
 def _band_counts(campaign_id: int, group_column=None, scale: str | None = None,
@@ -299,16 +353,18 @@ def _aggregate(campaign_ids: list[int], measures: Measures, group, where=None) -
     return {(tuple(row[:width]) if width > 1 else row[0]): _agg_from_row(measures, row[width:]) for row in rows}
 
 
-def _by_school_and_class(campaign, measures: Measures, where) -> tuple[dict[int, Agg], dict[int, Agg]]:
-    """Per school and per class from ONE scan grouped by (school, class).
+def _by_school_and_class(campaign, measures: Measures, node: OrgUnit,
+                         level: str | None = None) -> tuple[dict[int, Agg], dict[int, Agg]]:
+    """Per school and per class under ``node`` from ONE scan grouped by atom (school, class, grade).
 
-    Every figure of an Agg is a count or a sum, so a school's is the sum of its classes' (and of its
-    responses with no class): the same figures as a GROUP BY school. Suppression is applied later,
-    to these summed groups, never to their parts."""
+    Every figure of an Agg is a count or a sum, so a school's is the sum of its atoms': the same
+    figures as a GROUP BY school. Suppression is applied later, to these summed groups, never to
+    their parts. A scan of the whole scope also feeds the release (no second scan)."""
     per_school: dict[int, Agg] = {}
     per_class: dict[int, Agg] = {}
-    for (school_id, class_id), agg in _aggregate([campaign.id], measures, (Response.school_id,
-                                                                          Response.class_group_id), where).items():
+    per_atom = _aggregate([campaign.id], measures, ATOM, Response.school_id.in_(school_filter(node, level)))
+    _feed_release(campaign, node, level, {atom: agg.n for atom, agg in per_atom.items()})
+    for (school_id, class_id, _grade), agg in per_atom.items():
         per_school.setdefault(school_id, Agg()).add(agg)
         if class_id is not None:
             per_class.setdefault(class_id, Agg()).add(agg)
@@ -438,12 +494,15 @@ def build_dashboard(campaign, definition: Definition, node: OrgUnit, level: str 
     comes from the campaign's release (decided once over the whole campaign), so this page hides
     whatever its ancestors' and children's pages hide."""
     from .privacy import reason_text, release_for
-    release = release_for(campaign)
-    k = release.k
     measures = measures_of(definition)
     orgs = subtree(node)
     schools = campaign_schools(campaign, orgs, level)
-    totals = _rolled_up(campaign, definition, node, schools, level)
+    folds = _folds_atoms() and covers_campaign(campaign, node, level)
+    per_school = _by_school_and_class(campaign, measures, node, level)[0] if folds \
+        else None  # the whole scope's scan, grouped by atom, is also the release's count
+    totals = _rolled_up(campaign, definition, node, schools, level, per_school)
+    release = release_for(campaign)
+    k = release.k
     kept = [o for o in orgs if o.id in totals]
     children = org_rows([Row(o.name, totals[o.id], o) for o in kept if o.parent_id == node.id], release, level)
     units = org_rows([Row(o.name, totals[o.id], o) for o in kept if o.kind != "school"], release, level)
@@ -452,8 +511,11 @@ def build_dashboard(campaign, definition: Definition, node: OrgUnit, level: str 
     reason = node_reason(release, node, level, total.n)
     items = {}
     if reason is None and total.n:
+        from .privacy.items import hide_items
         items = _distributions(campaign.id, definition,
                                where=Response.school_id.in_(school_filter(node, level))).get(campaign.id, {})
+        items = hide_items(campaign, definition, release.org(node.id, None if node.kind == "school" else level),
+                           items)
     classes = class_rows(campaign, measures, node, release) if node.kind == "school" else []
     return Dashboard(campaign, node, measures, k, level, total, laggards_first(children),
                      laggards_first(school_rows), level_rows(schools, totals, release, node, level), units, items,

@@ -141,7 +141,27 @@ def _lookups():
     return orgs, codes, {k: v for k, v in names.items() if v}, {(code, name): cid for cid, name, code in groups}
 
 
-def _audit_campaign(app, client, campaign, tmp_path) -> Claims:
+def _item_claims(campaign) -> dict[str, Claims]:
+    """One Claims per item some respondents leave unanswered, on that item's own decision."""
+    from surveyapp.privacy import item_release, partial_items
+    definition = definition_of(campaign)
+    found = {}
+    for item_id in partial_items(definition):
+        item = item_release(campaign, definition, item_id)
+        if item is not None:
+            found[definition.items[item_id].item.code or item_id] = Claims(item)
+    return found
+
+
+def _read_items(html: str, items: dict[str, Claims], node) -> None:
+    """The page's item rows: answer counts shown, or the mark, for the page's own group."""
+    for code, claims in items.items():
+        row = re.search(rf"<tr><td>{re.escape(code)}</td><td>.*?</tr>", html, re.S)
+        if row:
+            claims.add(("org", node.id), ["hidden"] if 'class="suppressed"' in row.group(0) else [1])
+
+
+def _audit_campaign(app, client, campaign, tmp_path, items: dict | None = None) -> Claims:
     orgs, codes, names, classes = _lookups()
     dept = next(o for o in orgs if o.parent_id is None)
     claims = Claims(release_module.compute_release(campaign))
@@ -152,6 +172,7 @@ def _audit_campaign(app, client, campaign, tmp_path) -> Claims:
     for node in orgs:
         html = client.get(f"/reports/campaign/{campaign.id}?org={node.id}&all=1").get_data(as_text=True)
         _read_page(html, claims, node, classes, codes_by_id, names)
+        _read_items(html, items if items is not None else {}, node)
     return claims
 
 
@@ -174,14 +195,21 @@ def demo_city(app, run_cli):
 
 def test_no_demo_output_shows_what_another_hides_or_lets_it_be_worked_out(app, demo_city, tmp_path):
     client = _signed_in(app)
+    audited = 0
     with app.test_request_context():
         for campaign_id in demo_city:
             campaign = db.session.get(Campaign, campaign_id)
-            claims = _audit_campaign(app, client, campaign, tmp_path)
+            items = _item_claims(campaign)
+            claims = _audit_campaign(app, client, campaign, tmp_path, items)
             assert claims.hidden and claims.shown, "the demo has small groups and published ones"
             assert claims.sections, "the modules' own tables were read too"
             assert not (claims.shown & claims.hidden), "a group shown in one output and hidden in another"
             assert claims.leaks() == []
+            for code, item in items.items():  # answer counts of an item only some answer: its own decision
+                assert not (item.shown & item.hidden), code
+                assert item.leaks() == [], code
+                audited += bool(item.shown)
+    assert audited, "the pages' rows of optional or conditional items were read and audited"
 
 
 def test_the_audit_catches_a_release_without_complementary_cells(app, demo_city, tmp_path, monkeypatch):

@@ -94,13 +94,12 @@ def _extra(campaign, school: OrgUnit, locale: str) -> ReportSection | None:
     extra = extra_definition(campaign, school.id)
     if extra is None:
         return None
-    answers = results.extra_answers(campaign, school)
-    k = min_group_size()
+    figures = privacy.extra_figures(campaign, school)  # hidden as the core decides, counted by the core
     rows = []
     for item_id, info in extra.items.items():
-        values = [a[item_id] for a in answers if item_id in a]
-        counts = [(o.text.get(locale), sum(1 for v in values if v == o.value)) for o in info.options]
-        rows.append({"text": info.item.text.get(locale), "n": len(values), "counts": counts,
-                     "hidden": 0 < len(values) < k, "is_text": info.slot is None})
-    html = Markup(render_template("school_dialogue/report_extra.html", rows=rows, k=k))
+        figure = figures[item_id]
+        counts = [(o.text.get(locale), (figure.value or {}).get(o.value, 0)) for o in info.options]
+        rows.append({"text": info.item.text.get(locale), "n": figure.n, "counts": counts,
+                     "hidden": figure.hidden, "mark": figure.mark, "is_text": info.slot is None})
+    html = Markup(render_template("school_dialogue/report_extra.html", rows=rows, k=privacy.threshold(campaign)))
     return ReportSection(_("The school's own questions (not compared with other schools)"), html, order=50)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from surveyapp import privacy
 from surveyapp.campaigns import campaign_classes
 from surveyapp.extensions import db
-from surveyapp.models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
+from surveyapp.models import ClassGroup, OrgUnit
 
 SKIP_SCALES = ("bullying_kinds",)
 BULLYING_ITEMS = ("bully_physical", "bully_verbal", "bully_exclusion", "bully_online", "witnessed")
@@ -61,8 +61,8 @@ def bullying_shares(campaign, definition, org: OrgUnit) -> tuple[privacy.Figure,
         if item_id not in definition.items:
             continue
         dist = (figure.value or {}).get(item_id)
-        if dist is None:
-            found[item_id] = (0, None)
+        if dist is None or dist.reason:  # hidden: too few answers to this item here
+            found[item_id] = (dist.n if dist else 0, None)
             continue
         yes = sum(count for value, count in dist.counts.items() if value > 0)
         found[item_id] = (dist.n, yes / dist.n if dist.n else None)
@@ -72,9 +72,3 @@ def bullying_shares(campaign, definition, org: OrgUnit) -> tuple[privacy.Figure,
 def text_items(definition) -> list[str]:
     return [i for i, info in definition.items.items() if info.slot is None]
 
-
-def extra_answers(campaign, school: OrgUnit) -> list[dict[str, Any]]:
-    rows = db.session.execute(select(Response.notes).where(Response.campaign_id == campaign.id,
-                                                           Response.status == RESPONSE_SUBMITTED,
-                                                           Response.school_id == school.id)).scalars()
-    return [(notes or {}).get("extra") or {} for notes in rows]

@@ -84,9 +84,9 @@ def _items_by(campaign, definition, org, by: str, title: str, order: int, locale
             for option in info.options:
                 count = dist.counts.get(option.value, 0)
                 share = count / dist.n if dist.n else None
-                few = dist.n < k  # an item a few answered, in a published group: hidden as small
+                why = dist.reason  # an item a few answered, in a published group: the layer hides it
                 rows.append([*label, info.item.code or item_id, info.item.text.get(locale), option.text.get(locale),
-                             hidden_value(None) if few else count, hidden_value(None) if few else share])
+                             hidden_value(why) if why else count, hidden_value(why) if why else share])
     first = [Column(_("School code")), Column(_("School"), width=30)] if names else [Column(_("Grade"), "int"), Column("")]
     columns = first + [Column(pgettext("school_dialogue", "Item"), width=16), Column(_("Question"), width=60), Column(pgettext("school_dialogue", "Answer"), width=28),
                        Column(_("Count"), "int"), Column(_("Share"), "percent")]

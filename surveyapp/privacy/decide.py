@@ -29,13 +29,15 @@ def _cover(cells: Cells, leak: Hashable, decision: Decision) -> Hashable | None:
     return None
 
 
-def decide(cells: Cells, k: int) -> Decision:
+def decide(cells: Cells, k: int, start: dict[Hashable, str] | None = None) -> Decision:
     """Remainders no table publishes start hidden (an outsider cannot subtract them) but are not
-    counted as published-and-hidden: the audit checks they never make a hidden cell derivable."""
-    unpublished = {cell: UNPUBLISHED for cell in cells.unpublished}
-    if not any(0 < n < k for n in cells.counts.values()):
-        return Decision(k, unpublished)  # no small group: nothing to hide, nothing to protect
-    decision = suppress(cells.counts, cells.relations, k, start=unpublished, weight=cells.weight)
+    counted as published-and-hidden: the audit checks they never make a hidden cell derivable.
+    ``start``: cells hidden whatever their size (an item's groups the release already hides)."""
+    fixed = {cell: UNPUBLISHED for cell in cells.unpublished}
+    if not start and not any(0 < n < k for n in cells.counts.values()):
+        return Decision(k, fixed)  # no small group: nothing to hide, nothing to protect
+    fixed.update(start or {})
+    decision = suppress(cells.counts, cells.relations, k, start=fixed, weight=cells.weight)
     if k <= 1:
         return decision
     while True:
@@ -45,5 +47,5 @@ def decide(cells: Cells, k: int) -> Decision:
         extra = {c: COMPLEMENTARY for c in (_cover(cells, leak, decision) for leak in leaks[:1]) if c is not None}
         if not extra:
             return decision  # everything near the leak is already hidden: nothing more can be done
-        decision = suppress(cells.counts, cells.relations, k, start={**unpublished, **decision.hidden, **extra},
+        decision = suppress(cells.counts, cells.relations, k, start={**fixed, **decision.hidden, **extra},
                             weight=cells.weight)

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, select
 from ..extensions import db
 from ..models import OrgUnit, Response
 from .cells import CAMPAIGN, class_cell, grade_cell, org_cell
+from .items import hide_items
 from .labels import reason_text
 from .release import release_for
 
@@ -169,10 +170,14 @@ def score_means(campaign, definition, org: OrgUnit, by: str | None, scales: list
 def distributions(campaign, definition, org: OrgUnit, by: str | None = None) -> dict[Any, Figure]:
     """Answer counts of every choice item per group: value {item id: reports.Distribution}."""
     from ..reports import _distributions
-    column, where, _cell = _grouping(campaign, org, by)
+    column, where, cell_of = _grouping(campaign, org, by)
     per_group = _distributions(campaign.id, definition, group_column=column, where=where)
     raw = {key: (None, items) for key, items in per_group.items()}
-    return _wrap(campaign, org, by, raw)
+    found = _wrap(campaign, org, by, raw)
+    for figure in found.values():  # a published group can still hold too few answers to one item
+        if figure.value:
+            hide_items(campaign, definition, cell_of(figure.key), figure.value)
+    return found
 
 
 def band_counts(campaign, org: OrgUnit, by: str | None = "school", scale: str | None = None) -> dict[Any, Figure]:

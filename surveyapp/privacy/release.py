@@ -7,10 +7,11 @@ so the scan and the decision happen once however many tables ask.
 """
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Hashable, Iterator
 
 from flask import g, has_app_context
@@ -31,6 +32,8 @@ class Release:
     k: int
     cells: Cells
     decision: Decision
+    schools: dict = field(default_factory=dict)   # the tree the cells were built on (privacy.items reuses it)
+    derived: dict = field(default_factory=dict)   # per-item decisions, made once per release (privacy.items)
 
     def reason(self, cell: Hashable, n: int | None = None) -> str | None:
         """Why ``cell`` is hidden (``SMALL`` or ``COMPLEMENTARY``), or None when it is published.
@@ -90,11 +93,25 @@ _DECISIONS_KEPT = 64
 _LOCK = threading.Lock()  # export threads and request threads share the cache
 
 
-def compute_release(campaign, reuse: bool = True) -> Release:
-    """Count the groups (one GROUP BY) and decide. The decision is a pure function of the counts and
-    the tree, so the same counts reuse the last decision (it costs more than the scan); any new
-    response changes the counts and so the key."""
-    schools, atoms, k = _schools(campaign), _atoms(campaign.id), threshold(campaign)
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The decision allocates ~10^5 small tuples and sets that live until it returns: each would-be
+    collection walks the whole app heap for nothing (a third of the decision's time at full size)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def compute_release(campaign, reuse: bool = True, atoms: dict[tuple, int] | None = None) -> Release:
+    """Count the groups (one GROUP BY, unless a report's own scan already counted them: ``atoms``)
+    and decide. The decision is a pure function of the counts and the tree, so the same counts reuse
+    the last decision; any new response changes the counts and so the key."""
+    schools, k = _schools(campaign), threshold(campaign)
+    atoms = _atoms(campaign.id) if atoms is None else atoms
     key = (k, tuple(sorted((s.id, s.path, s.levels) for s in schools.values())),
            tuple(sorted(atoms.items(), key=lambda pair: tuple(-1 if v is None else v for v in pair[0]))))
     with _LOCK:
@@ -102,13 +119,14 @@ def compute_release(campaign, reuse: bool = True) -> Release:
         if found is not None:
             _DECISIONS.move_to_end(key)
     if found is None:
-        cells = build_cells(schools, atoms)
-        found = (cells, decide(cells, k))
+        with _collector_paused():
+            cells = build_cells(schools, atoms)
+            found = (cells, decide(cells, k))
         with _LOCK:
             _DECISIONS[key] = found
             while len(_DECISIONS) > _DECISIONS_KEPT:
                 _DECISIONS.popitem(last=False)
-    return Release(campaign.id, k, *found)
+    return Release(campaign.id, k, *found, schools)
 
 
 def release_for(campaign) -> Release:
@@ -120,6 +138,15 @@ def release_for(campaign) -> Release:
     if cache is not None:
         cache[campaign.id] = release
     return release
+
+
+def offer_counts(campaign, atoms: dict[tuple, int]) -> None:
+    """A report whose scan covered the campaign's whole scope, grouped by (school, class, grade),
+    hands its counts over: the request's release is then decided from them, with no scan of its own.
+    Outside a request or export (no cache), or once the release is decided, this does nothing."""
+    cache = g.get(_CACHE) if has_app_context() else None
+    if cache is not None and campaign.id not in cache:
+        cache[campaign.id] = compute_release(campaign, atoms=atoms)
 
 
 @contextmanager
