@@ -27,6 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 from .extensions import db
 from .labels import level_label, module_installed, module_label
 from .ordering import grade_key, natural_key, tree_order
+from .respondent_kinds import by_class
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire.schema import TEXT_TYPES
 from .privacy import COMPLEMENTARY, SMALL, one_release, reason_text, release_for, rule_text, threshold
@@ -649,14 +650,6 @@ def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:
         shown_class = class_name if class_id is not None and not release.hidden(release.klass(class_id), 1) else None
         shown_grade = grade if grade is not None and not release.hidden(release.grade(school_id, grade), 1) else None
         yield [code, shown_class, shown_grade, day.strftime("%Y-%m") if day else None, *rest]
-
-
-def by_class(definition) -> bool:
-    """Whether answers come class by class, as the respondent kind says. A staff form (e.g. a
-    school's self-assessment) is one per school: its workbook has no classes sheet and no class
-    or grade column."""
-    from .respondent_kinds import kind_of
-    return kind_of(definition.model.respondent).expected == "class_size"
 
 
 def with_band_words(rows: Iterator[list[Any]], words: dict[str, str], classes: bool = True) -> Iterator[list[Any]]:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response, slot_column
 from .questionnaire import Definition
+from .respondent_kinds import by_class
 
 SUPPRESSED = None  # a suppressed figure; renderers show a mark, never an empty cell
 MEAN_TYPES = ("likert", "single_choice", "yes_no")  # items whose option values are on a scale
@@ -516,7 +517,7 @@ def build_dashboard(campaign, definition: Definition, node: OrgUnit, level: str 
                                where=Response.school_id.in_(school_filter(node, level))).get(campaign.id, {})
         items = hide_items(campaign, definition, release.org(node.id, None if node.kind == "school" else level),
                            items)
-    classes = class_rows(campaign, measures, node, release) if node.kind == "school" else []
+    classes = class_rows(campaign, measures, node, release) if node.kind == "school" and by_class(definition) else []
     return Dashboard(campaign, node, measures, k, level, total, laggards_first(children),
                      laggards_first(school_rows), level_rows(schools, totals, release, node, level), units, items,
                      classes, reason, reason_text(reason, k) if reason else None)

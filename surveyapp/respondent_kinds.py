@@ -104,6 +104,13 @@ def kind_of(name: str | None) -> Kind:
     return kinds()[name or DEFAULT_KIND]
 
 
+def by_class(definition) -> bool:
+    """Whether answers come class by class, as the questionnaire's respondent kind says. A staff
+    form (e.g. a school's self-assessment) is one per school: no class or grade breakdown in its
+    workbook or on its pages."""
+    return kind_of(definition.model.respondent).expected == "class_size"
+
+
 def of_campaign(campaign) -> str:
     """The respondent kind of a campaign's stored questionnaire (works without its module)."""
     if not campaign:  # None, or a template's undefined variable

@@ -116,3 +116,27 @@ def test_counselling_counts_read_as_words_and_months_as_mm_yyyy(books):
         by_kind.setdefault(row[0].value, []).append(row[1].value)
     assert by_kind["Tháng"] and all(re.fullmatch(r"\d\d/\d{4}", month) for month in by_kind["Tháng"]), by_kind
     assert "Gia đình" in by_kind["Chủ đề"] and "family" not in by_kind["Chủ đề"], by_kind
+
+
+def test_a_staff_forms_school_page_has_no_by_class_table(app, ctx):
+    """The same rule on the dashboard: a school's self-assessment page listed every class of the
+    school (expected 0, answered 0); a student survey's school page keeps its classes."""
+    from conftest import login
+    from demo_books import answered_school
+    from sqlalchemy import select
+    from surveyapp.campaigns import definition_of
+    from surveyapp.demo import DEMO_PASSWORD, load_demo
+    from surveyapp.extensions import db
+    from surveyapp.models import Campaign
+    load_demo(responses_per_class=2)
+    client = app.test_client()
+    login(client, "admin", DEMO_PASSWORD)
+    client.get("/lang/en?next=/")
+    seen = set()
+    for campaign in db.session.execute(select(Campaign).order_by(Campaign.id)).scalars().all():
+        staff = definition_of(campaign).model.respondent == "staff"
+        page = client.get(f"/reports/campaign/{campaign.id}?org={answered_school(campaign).id}")
+        assert page.status_code == 200
+        assert ("By class" in page.get_data(as_text=True)) is not staff, (campaign.name, staff)
+        seen.add(staff)
+    assert seen == {True, False}
