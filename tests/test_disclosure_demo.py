@@ -156,7 +156,7 @@ def _item_claims(campaign) -> dict[str, Claims]:
 def _read_items(html: str, items: dict[str, Claims], node) -> None:
     """The page's item rows: answer counts shown, or the mark, for the page's own group."""
     for code, claims in items.items():
-        row = re.search(rf"<tr><td>{re.escape(code)}</td><td>.*?</tr>", html, re.S)
+        row = re.search(rf"<tr><td[^>]*>{re.escape(code)}</td><td>.*?</tr>", html, re.S)
         if row:
             claims.add(("org", node.id), ["hidden"] if 'class="suppressed"' in row.group(0) else [1])
 
