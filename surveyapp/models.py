@@ -265,6 +265,8 @@ class Response(db.Model):
     __tablename__ = "response"
     __table_args__ = (
         Index("ix_response_campaign_school", "campaign_id", "school_id", "status"),
+        # covers the disclosure release's count per school x class x grade: an index-only scan
+        Index("ix_response_campaign_group", "campaign_id", "status", "school_id", "class_group_id", "grade"),
     )
     id = db.Column(RANDOM_KEY, primary_key=True, autoincrement=False, default=random_id)
     campaign_id = db.Column(db.Integer, db.ForeignKey("campaign.id"), nullable=False)

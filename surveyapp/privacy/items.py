@@ -13,11 +13,12 @@ from typing import Hashable
 
 from sqlalchemy import func, select
 
+from ..collector import collector_paused
 from ..extensions import db
 from ..models import slot_column
 from .cells import build_cells
 from .decide import decide
-from .release import Release, _collector_paused, release_for
+from .release import Release, release_for
 from .suppress import UNPUBLISHED
 
 _ANSWERED = "answered"  # key of the per-release cache of the items' counts
@@ -71,7 +72,7 @@ def item_release(campaign, definition, item_id: str) -> Release | None:
         if {a: n for a, n in atoms.items() if a[0] in release.schools} == everyone:
             release.derived[item_id] = release
         else:
-            with _collector_paused():
+            with collector_paused():
                 cells = build_cells(release.schools, atoms)
                 release.derived[item_id] = Release(campaign.id, release.k, cells,
                                                    decide(cells, release.k, _start(release, cells)), release.schools)

@@ -7,7 +7,6 @@ so the scan and the decision happen once however many tables ask.
 """
 from __future__ import annotations
 
-import gc
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from typing import Hashable, Iterator
 from flask import g, has_app_context
 from sqlalchemy import func, or_, select
 
+from ..collector import collector_paused
 from ..extensions import db
 from ..models import RESPONSE_SUBMITTED, OrgUnit, Response
 from .cells import Cells, School, build_cells, class_cell, grade_cell, org_cell
@@ -93,19 +93,6 @@ _DECISIONS_KEPT = 64
 _LOCK = threading.Lock()  # export threads and request threads share the cache
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The decision allocates ~10^5 small tuples and sets that live until it returns: each would-be
-    collection walks the whole app heap for nothing (a third of the decision's time at full size)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def compute_release(campaign, reuse: bool = True, atoms: dict[tuple, int] | None = None) -> Release:
     """Count the groups (one GROUP BY, unless a report's own scan already counted them: ``atoms``)
     and decide. The decision is a pure function of the counts and the tree, so the same counts reuse
@@ -119,7 +106,7 @@ def compute_release(campaign, reuse: bool = True, atoms: dict[tuple, int] | None
         if found is not None:
             _DECISIONS.move_to_end(key)
     if found is None:
-        with _collector_paused():
+        with collector_paused():  # ~10^5 small tuples and sets live until it returns
             cells = build_cells(schools, atoms)
             found = (cells, decide(cells, k))
         with _LOCK:
