@@ -61,7 +61,7 @@ def test_dialogue_participation_is_the_views_sought_indicator(world, tmp_path):
     assert "Unverified" in rows[0][5]
 
 
-def test_safe_school_results_by_level(world, tmp_path):
+def test_school_safety_results_by_level(world, tmp_path):
     campaign = open_campaign(world, "safe_school.tt18_2023")
     add_responses(campaign, world.school_a, None, 1, outcome="dat")
     add_responses(campaign, world.school_b, None, 1, outcome="khong_dat", seed=2)

@@ -280,6 +280,19 @@ def test_the_core_calls_hooks_only_through_the_checked_boundary():
     assert offenders == []
 
 
+def test_the_core_names_no_built_in_module():
+    """A fourth module must be addable without touching the core, so no core file (code, template
+    or data; translations aside) names one of the built-in modules."""
+    root = Path(__file__).parents[1]
+    modules = sorted(p.name for p in (root / "plugins").iterdir() if (p / "plugin.py").exists())
+    assert len(modules) == 3
+    offenders = [f"{path.relative_to(root)}: {name}"
+                 for path in (root / "surveyapp").rglob("*")
+                 if path.is_file() and path.suffix in {".py", ".html", ".yaml", ".yml", ".txt", ".js", ".css"}
+                 for name in modules if name in path.read_text("utf-8")]
+    assert offenders == []
+
+
 # -- `surveyapp validate` checks what start-up checks, in the same words -------------------------
 
 def validate(*files: str):

@@ -29,7 +29,7 @@ def indicator_rows(campaign, org) -> list[IndicatorRow]:
             if level:
                 assessed[level] = assessed.get(level, 0) + n
                 met[level] = met.get(level, 0) + (n if outcome == MET else 0)
-    return [IndicatorRow(key="safe_school_results", name=LEVEL_NAMES.get(level, level),
+    return [IndicatorRow(key="school_safety_results", name=LEVEL_NAMES.get(level, level),
                          value=round(100 * met[level] / assessed[level], 1), unit="%",
                          note=_("%(met)s of %(assessed)s submitted self-assessments met the standard (Đạt)",
                                 met=met[level], assessed=assessed[level]),
