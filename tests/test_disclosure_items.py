@@ -207,3 +207,17 @@ def test_item_decisions_pass_the_exact_audit_on_generated_campaigns(data):
     assert audit_cells(item_cells, decision) == []
     assert all(decision.reason(c) for c in start)
     assert all(decision.reason(c) == privacy.SMALL for c, n in item_cells.counts.items() if 0 < n < 5)
+
+
+def test_a_dialogue_sessions_suggested_items_follow_the_layers_decision(iworld):
+    """The dialogue session pre-fills a school's weakest agree-scale items with their means, read
+    through the layer: nothing for school B (3 answers, hidden), A's items for A (18 answers)."""
+    from plugins.school_dialogue.sessions import weakest_items
+    definition = definition_of(iworld.campaign)
+    for school, shown in ((iworld.schools["B"], False), (iworld.schools["A"], True)):
+        per_item = privacy.single(privacy.distributions(iworld.campaign, definition, school), iworld.campaign)
+        assert bool(per_item.value) is shown, school.code
+        suggested = weakest_items(iworld.campaign, school, "en")
+        assert bool(suggested) is shown, (school.code, suggested)
+        for row in suggested:
+            assert per_item.value[row["item"]].n == row["n"] and not per_item.value[row["item"]].reason

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from surveyapp.extensions import db
 from surveyapp.models import Campaign, OrgUnit, today
 from surveyapp import privacy
-from surveyapp.reports import min_group_size
 
 from .models import COMMITMENT_STATUSES, DECISIONS, BoxMessage, Commitment, DialogueIssue, DialogueSession
 from surveyapp.privacy import mask
@@ -37,8 +36,8 @@ def weakest_items(campaign: Campaign, school: OrgUnit, locale: str = "vi", limit
     rated = []
     for item_id, dist in per_item.items():
         info = definition.items[item_id]
-        if info.item.type != "likert" or dist.mean is None or dist.n < min_group_size():
-            continue
+        if info.item.type != "likert" or dist.mean is None or dist.reason:
+            continue  # the core's decision: an item too few answered here (or that gives one away)
         low, high = definition.value_range(item_id)
         mean = (low + high - dist.mean) if info.item.reverse else dist.mean
         rated.append((mean, item_id, info.item.text.get(locale), dist.n))
