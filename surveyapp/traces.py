@@ -3,6 +3,7 @@
 - ``anonymous_write()``: a view that stored something anonymous calls it; a moment later
   (``CHECKPOINT_DELAY``, in a background thread, so no student waits for it and a burst
   of sends costs one checkpoint) SQLite's write-ahead file is checkpointed and truncated,
+  and again twice in the next seconds (a write landing just after is cleared too),
   so the file does not keep the order of recent writes (which an administrator could
   replay commit by commit to match one-time slips to responses). Deleted rows are
   overwritten (``PRAGMA secure_delete``, see storage.py), so a sent draft leaves no copy.
@@ -35,6 +36,7 @@ def anonymous_write() -> None:
 
 
 CHECKPOINT_DELAY = 0.2  # seconds: the most history the write-ahead file keeps once writes stop
+FOLLOW_UPS = (0.8, 2.0)  # seconds after it: look again (an empty file costs nothing to truncate)
 _pending: set = set()
 _lock = threading.Lock()
 _wake = threading.Event()
@@ -72,11 +74,19 @@ def _checkpoints() -> None:
         with _lock:
             engines = list(_pending)
             _pending.clear()
-        for engine in engines:
-            try:
-                checkpoint(engine)
-            except Exception:  # noqa: BLE001 - readers busy, or the database is gone: the next write retries
-                continue
+        _checkpoint_all(engines)
+        for pause in FOLLOW_UPS:  # a write landing just after (a busy request's last one) is cleared too
+            if _wake.wait(pause):
+                break                # a new anonymous write: start over with it
+            _checkpoint_all(engines)
+
+
+def _checkpoint_all(engines) -> None:
+    for engine in engines:
+        try:
+            checkpoint(engine)
+        except Exception:  # noqa: BLE001 - readers busy, or the database is gone: the next write retries
+            continue
 
 
 @dataclass
