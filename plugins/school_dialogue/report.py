@@ -69,10 +69,10 @@ def _items(campaign, definition, org: OrgUnit, locale: str) -> ReportSection:
             continue
         other = city.get(item_id)
         rows.append({"text": info.item.text.get(locale), "reverse": info.item.reverse, "n": dist.n,
-                     "mean": dist.mean if dist.n >= k else None, "city": other.mean if other else None})
+                     "mean": None if dist.reason else dist.mean,   # the layer's decision for this item here
+                     "city": None if other is None or other.reason else other.mean})
     _figure, bullying = results.bullying_shares(campaign, definition, org)
-    bullying_rows = [(definition.items[i].item.text.get(locale), n, share if n >= k else None)
-                     for i, (n, share) in bullying.items()]
+    bullying_rows = [(definition.items[i].item.text.get(locale), n, share) for i, (n, share) in bullying.items()]
     html = Markup(render_template("school_dialogue/report_items.html", rows=rows, bullying=bullying_rows, k=k,
                                   mark=here_figure.mark))
     return ReportSection(_("Results per question"), html, order=30, n=here_figure.n)
