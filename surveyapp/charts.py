@@ -34,10 +34,6 @@ def percent(value: float) -> str:
     return fmt_percent(value)
 
 
-def _clip(text: str, length: int = 34) -> str:
-    return text if len(text) <= length else text[:length - 1] + "…"
-
-
 def distinct(labels: Sequence[str]) -> list[str]:
     """Category labels as shown: two categories never show the same text (a repeat gets its rank)."""
     seen: dict[str, int] = {}

@@ -7,7 +7,7 @@ only checks scope, reads the filters and draws the charts.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import _, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
