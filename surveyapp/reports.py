@@ -8,15 +8,15 @@ which hands them back already suppressed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, NamedTuple
-from weakref import WeakKeyDictionary
+from typing import Any, Iterable
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from .collector import collector_paused
 from .extensions import db
-from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response, slot_column
+from .option_counts import counted, scans
+from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
 from .questionnaire import Definition
 from .respondent_kinds import by_class
 
@@ -121,89 +121,35 @@ def count_if(condition):
     return func.count().filter(condition)
 
 
-class _ItemCounts(NamedTuple):
-    """Where one item's counts sit in a result row: row[at] is its answered count,
-    row[at + 1:stop] the count of each option value, in ``values`` order."""
-    item_id: str
-    at: int
-    stop: int
-    values: tuple
-    scaled: bool  # the item has a mean (likert-like)
-
-
-_COUNT_COLUMNS: "WeakKeyDictionary[Definition, tuple[list, list[_ItemCounts]]]" = WeakKeyDictionary()
-
-
-def _count_columns(definition: Definition) -> tuple[list, list[_ItemCounts]]:
-    """The aggregate columns of every choice item and how to read them back, built once per
-    definition: building ~180 expressions costs more than SQLAlchemy's cached compile."""
-    cached = _COUNT_COLUMNS.get(definition)
-    if cached is not None:
-        return cached
-    columns, plan = [], []
-    for item_id, info in definition.items.items():
-        if info.slot is None or info.item.type == "number":
-            continue
-        column = slot_column(info.slot)
-        values = tuple(option.value for option in info.options)
-        at = len(columns) + 1  # its place in a result row, after the group key
-        plan.append(_ItemCounts(item_id, at, at + 1 + len(values), values, info.item.type in MEAN_TYPES))
-        columns.append(func.count(column))
-        for value in values:
-            if info.item.type == "multi_choice":
-                hit = column.op("&")(1 << value) != 0
-            else:
-                hit = column == value
-            columns.append(count_if(hit))
-    _COUNT_COLUMNS[definition] = columns, plan
-    return columns, plan
-
-
 def _distributions(campaign_id: int, definition: Definition, group_column=None,
                   where=None) -> dict[Any, dict[str, Distribution]]:
     """Option counts for every choice item, per group, in ONE scan of the campaign's rows."""
-    columns, plan = _count_columns(definition)
-    if not columns:
-        return {}
     group = group_column if group_column is not None else Response.campaign_id
-    query = select(group, *columns).where(submitted(campaign_id))
-    if where is not None:
-        query = query.where(where)
-    result: dict[Any, dict[str, Distribution]] = {}
+    conditions = [submitted(campaign_id)] + ([where] if where is not None else [])
     with collector_paused():  # per school, ~30 objects per item that all live on: nothing to collect
-        for row in db.session.execute(query.group_by(group)):
-            per_item: dict[str, Distribution] = {}
-            for item_id, at, stop, values, scaled in plan:  # _ItemCounts; counts are never NULL
-                per_item[item_id] = Distribution(item_id, row[at], dict(zip(values, row[at + 1:stop])), scaled)
-            result[row[0]] = per_item
-    return result
+        return counted(definition, (group,), conditions, Distribution, scaled_types=MEAN_TYPES)
 
 
 def _school_distributions(campaign, definition: Definition, node: OrgUnit | None = None,
                           level: str | None = None) -> dict[int, dict[str, Distribution]]:
     """Option counts per school under ``node`` (default: the whole campaign). Where the database
-    groups by atom cheaply (``_folds_atoms``): ONE scan grouped by atom, summed per school in Python,
+    groups by atom cheaply (``_folds_atoms``): ONE scan grouped by atom, added up per school,
     whose counts also feed the release (no second scan); elsewhere one scan grouped by school."""
-    columns, plan = _count_columns(definition)
-    if not columns:
-        return {}
     if not _folds_atoms():
         where = Response.school_id.in_(school_filter(node, level)) if node is not None else None
         return _distributions(campaign.id, definition, group_column=Response.school_id, where=where)
-    query = select(*ATOM, func.count(), *columns).where(submitted(campaign.id))
+    conditions = [submitted(campaign.id)]
     if node is not None:
-        query = query.where(Response.school_id.in_(school_filter(node, level)))
-    atoms, rows_of = {}, {}
-    result: dict[int, dict[str, Distribution]] = {}
+        conditions.append(Response.school_id.in_(school_filter(node, level)))
+    atoms: dict[tuple, int] = {}
+
+    def count_atom(row) -> None:
+        atoms[tuple(row[:3])] = row[3]
+
     with collector_paused():  # per school, ~30 objects per item that all live on: nothing to collect
-        for row in db.session.execute(query.group_by(*ATOM)):
-            atoms[tuple(row[:3])] = row[3]
-            rows_of.setdefault(row[0], []).append(row[3:])
-        for school_id, rows in rows_of.items():
-            row = rows[0] if len(rows) == 1 else [sum(column) for column in zip(*rows)]
-            result[school_id] = {item_id: Distribution(item_id, row[at], dict(zip(values, row[at + 1:stop])), scaled)
-                                 for item_id, at, stop, values, scaled in plan}
-    _feed_release(campaign, node, level, atoms)
+        result = counted(definition, ATOM, conditions, Distribution, on_row=count_atom, scaled_types=MEAN_TYPES)
+    if scans(definition):
+        _feed_release(campaign, node, level, atoms)
     return result
 
 
