@@ -3,8 +3,8 @@
 Each answer adds ``1 << BITS * (value - lowest)`` to its item's sum, so the sum holds the count of
 every option in a field of its own, BITS wide (a positional number in base 2**BITS). Reading the
 fields back gives exactly the counts ``COUNT(*) FILTER (WHERE v = value)`` would, while the database
-updates 2 aggregates per item instead of 6: the city report's scan at full size falls from 0.87 s to
-about 0.45 s on PostgreSQL (docs/performance.md).
+updates 2 aggregates per item instead of 6 (five options): the city report's statement at full size
+falls from 0.87 s to 0.5 s on PostgreSQL (docs/performance.md, "Packed option counts").
 
 The fields are exact only while no group has 2**BITS rows or more. Every scan counts each group's
 rows, and a group that big makes the scan run again with fields wide enough for it. Each item's
@@ -128,18 +128,17 @@ def scans(definition: Definition) -> bool:
 
 
 def counted(definition: Definition, group: tuple, where: Iterable, make: Callable,
-            key: Callable = lambda row: row[0], on_row: Callable | None = None,
-            scaled_types: Iterable[str] = ()) -> dict[Any, dict[str, Any]]:
-    """Per output group (``key`` of a result row, default its first column): every choice item's
-    ``make(item_id, n, counts, scaled)``, from one scan grouped by ``group``. Rows sharing a key are
-    added up first (a packed sum adds like the counts it holds). ``on_row`` sees every result row:
+            on_row: Callable | None = None, scaled_types: Iterable[str] = ()) -> dict[Any, dict[str, Any]]:
+    """Per value of the first of the ``group`` columns: every choice item's ``make(item_id, n, counts,
+    scaled)``, from one scan grouped by ``group``. Rows sharing that value (a school's classes) are
+    added up first: a packed sum adds like the counts it holds. ``on_row`` sees every result row;
     ``row[len(group)]`` is its group's row count."""
     where, bits = tuple(where), FIELD_BITS
     while True:
         plan = count_plan(definition, bits, scaled_types)
         if not plan.items:
             return {}
-        totals = _totals(plan, group, where, key, on_row)
+        totals = _totals(plan, group, where, on_row)
         largest = max((figures[0] for figures in totals.values()), default=0)
         if not plan.fits(largest):
             bits = largest.bit_length()  # the same scan with wider fields (or plain, if too wide)
@@ -151,13 +150,13 @@ def counted(definition: Definition, group: tuple, where: Iterable, make: Callabl
             bits = PLAIN
 
 
-def _totals(plan: CountPlan, group: tuple, where: tuple, key: Callable, on_row) -> dict[Any, list]:
+def _totals(plan: CountPlan, group: tuple, where: tuple, on_row) -> dict[Any, list]:
     query = select(*group, func.count(), *plan.columns).where(*where).group_by(*group)
     width, totals = len(group), {}
     for row in db.session.execute(query):
         if on_row is not None:
             on_row(row)
-        group_key, figures = key(row), row[width:]
+        group_key, figures = row[0], row[width:]
         have = totals.get(group_key)
         totals[group_key] = figures if have is None else [(a or 0) + (b or 0) for a, b in zip(have, figures)]
     return totals
