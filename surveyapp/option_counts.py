@@ -6,12 +6,14 @@ fields back gives exactly the counts ``COUNT(*) FILTER (WHERE v = value)`` would
 updates 2 aggregates per item instead of 6 (five options): the city report's statement at full size
 falls from 0.87 s to 0.5 s on PostgreSQL (docs/performance.md, "Packed option counts").
 
-The fields are exact only while no group has 2**BITS rows or more. Every scan counts each group's
-rows, and a group that big makes the scan run again with fields wide enough for it. Each item's
-fields must also add up to its answered count, which they do for every value ``check_value`` lets
-in; should they not (a value written behind its back), the scan runs again the plain way, one COUNT
-per option, and says so in the log. Items whose values span too many fields (a 0-10 scale at 12
-bits) and multiple-choice items (a bit mask per answer) are always counted the plain way.
+The fields are exact only while no group has 2**BITS rows or more, so the scan is always grouped by
+school as well (finer groups are added up here): a ward or the whole city is never one SQL group. A
+school with 2**BITS rows or more makes the scan run again with fields wide enough for it. Each item's
+fields must also add up to its answered count, which they do for every value ``check_value`` lets in;
+should they not (a value written behind its back), or should a sum overflow SQLite's 64-bit integer,
+the scan runs again the plain way, one COUNT per option, and says so in the log. Items whose values
+span too many fields (a 0-10 scale at 12 bits) and multiple-choice items (a bit mask per answer) are
+always counted the plain way.
 """
 from __future__ import annotations
 
@@ -20,13 +22,14 @@ from typing import Any, Callable, Iterable, Optional
 from weakref import WeakKeyDictionary
 
 from flask import current_app
-from sqlalchemy import BigInteger, cast, func, literal, select
+from sqlalchemy import BigInteger, func, literal, select
+from sqlalchemy.exc import OperationalError
 
 from .extensions import db
-from .models import slot_column
+from .models import Response, slot_column
 from .questionnaire import Definition
 
-FIELD_BITS = 12     # fields count up to 4,095 rows per group; larger groups widen them
+FIELD_BITS = 12     # fields count up to 4,095 rows per school; a bigger school widens them
 INT_BITS = 63       # a signed 64-bit sum: every field must fit below its sign bit
 PLAIN = None        # bits for "no packing": one COUNT per option
 
@@ -38,13 +41,13 @@ class _Mismatch(Exception):
 @dataclass(frozen=True)
 class _ItemPlan:
     """Where one item's figures sit among the aggregates: ``at`` its answered count, then either
-    one packed sum (``lowest`` set) or one count per option value (``lowest`` None)."""
+    one packed sum (``shifts``: each option's field) or one count per option value (``shifts`` None)."""
 
     item_id: str
     at: int
     values: tuple
     scaled: bool
-    lowest: Optional[int]
+    shifts: Optional[tuple]
 
 
 @dataclass(frozen=True)
@@ -53,27 +56,25 @@ class CountPlan:
     items: tuple
     bits: Optional[int]
 
-    def fits(self, largest_group: int) -> bool:
-        return self.bits is PLAIN or largest_group < 1 << self.bits
+    def fits(self, rows: int) -> bool:
+        """Whether a group of ``rows`` rows leaves every field exact."""
+        return self.bits is PLAIN or rows < 1 << self.bits
 
-    def read(self, figures, make: Callable) -> dict[str, Any]:
-        """``figures``: a group's row count, then the plan's aggregates. ``make(item_id, n, counts,
-        scaled)`` builds each item's result."""
-        out = {}
+    def read(self, figures) -> list[tuple[int, tuple]]:
+        """``figures``: a group's row count, then the plan's aggregates. Per item: (n, counts in
+        ``values`` order)."""
+        out = []
         for item in self.items:
             n, at = figures[item.at], item.at + 1
-            if item.lowest is None:
-                counts = dict(zip(item.values, figures[at:at + len(item.values)]))
+            if item.shifts is None:
+                counts = tuple(figures[at:at + len(item.values)])
             else:
-                counts = self._unpack(item, figures[at] or 0)
-                if sum(counts.values()) != n:
+                packed, mask = int(figures[at] or 0), (1 << self.bits) - 1
+                counts = tuple((packed >> shift) & mask for shift in item.shifts)
+                if sum(counts) != n:
                     raise _Mismatch(item.item_id)
-            out[item.item_id] = make(item.item_id, n, counts, item.scaled)
+            out.append((n, counts))
         return out
-
-    def _unpack(self, item: _ItemPlan, packed: int) -> dict[int, int]:
-        bits, mask, lowest = self.bits, (1 << self.bits) - 1, item.lowest
-        return {value: (packed >> bits * (value - lowest)) & mask for value in item.values}
 
 
 _PLANS: "WeakKeyDictionary[Definition, dict]" = WeakKeyDictionary()
@@ -98,11 +99,13 @@ def _build(definition: Definition, bits: Optional[int], scaled_types: frozenset)
         column = slot_column(info.slot)
         values = tuple(option.value for option in info.options)
         lowest = _packable_from(info.item.type, values, bits)
-        items.append(_ItemPlan(item_id, len(columns) + 1, values, info.item.type in scaled_types, lowest))
+        shifts = None if lowest is None else tuple(bits * (value - lowest) for value in values)
+        items.append(_ItemPlan(item_id, len(columns) + 1, values, info.item.type in scaled_types, shifts))
         columns.append(func.count(column))
         if lowest is not None:
             shift = (column - lowest) * bits if lowest else column * bits
-            columns.append(cast(func.sum(literal(1, BigInteger).op("<<")(shift)), BigInteger))
+            # no CAST: PostgreSQL's SUM(bigint) is exact beyond 64 bits, so a big school cannot break it
+            columns.append(func.sum(literal(1, BigInteger).op("<<")(shift)))
         else:
             columns.extend(_plain_counts(info.item.type, column, values))
     return CountPlan(tuple(columns), tuple(items), bits)
@@ -130,33 +133,61 @@ def scans(definition: Definition) -> bool:
 def counted(definition: Definition, group: tuple, where: Iterable, make: Callable,
             on_row: Callable | None = None, scaled_types: Iterable[str] = ()) -> dict[Any, dict[str, Any]]:
     """Per value of the first of the ``group`` columns: every choice item's ``make(item_id, n, counts,
-    scaled)``, from one scan grouped by ``group``. Rows sharing that value (a school's classes) are
-    added up first: a packed sum adds like the counts it holds. ``on_row`` sees every result row;
-    ``row[len(group)]`` is its group's row count."""
+    scaled)``, from one scan grouped by ``group`` (and by school). ``on_row`` then sees every result
+    row of that scan; ``row[len(group)]`` is its group's row count (``group`` must then hold the school)."""
     where, bits = tuple(where), FIELD_BITS
+    grouping = tuple(group) + (() if any(column is Response.school_id for column in group)
+                               else (Response.school_id,))
     while True:
         plan = count_plan(definition, bits, scaled_types)
         if not plan.items:
             return {}
-        totals = _totals(plan, group, where, on_row)
-        largest = max((figures[0] for figures in totals.values()), default=0)
+        try:
+            rows = db.session.execute(select(*grouping, func.count(), *plan.columns)
+                                      .where(*where).group_by(*grouping)).all()
+        except OperationalError as exc:  # SQLite: a sum past 2**63 (a school of ~33,000 on one option)
+            if bits is PLAIN or "integer overflow" not in str(exc):
+                raise
+            bits = _again_plain("a sum overflows")
+            continue
+        width = len(grouping)
+        largest = max((row[width] for row in rows), default=0)
         if not plan.fits(largest):
             bits = largest.bit_length()  # the same scan with wider fields (or plain, if too wide)
             continue
         try:
-            return {group_key: plan.read(figures, make) for group_key, figures in totals.items()}
+            totals = _added_up(plan, rows, width)
         except _Mismatch as exc:
-            current_app.logger.error("option counts of %s do not add up: counted again one per option", exc)
-            bits = PLAIN
+            bits = _again_plain(f"the fields of {exc} do not add up")
+            continue
+        break
+    for row in rows if on_row is not None else ():
+        on_row(row)
+    return {key: {item.item_id: make(item.item_id, n, dict(zip(item.values, counts)), item.scaled)
+                  for item, (n, counts) in zip(plan.items, figures)}
+            for key, figures in totals.items()}
 
 
-def _totals(plan: CountPlan, group: tuple, where: tuple, on_row) -> dict[Any, list]:
-    query = select(*group, func.count(), *plan.columns).where(*where).group_by(*group)
-    width, totals = len(group), {}
-    for row in db.session.execute(query):
-        if on_row is not None:
-            on_row(row)
-        group_key, figures = row[0], row[width:]
-        have = totals.get(group_key)
-        totals[group_key] = figures if have is None else [(a or 0) + (b or 0) for a, b in zip(have, figures)]
+def _again_plain(why: str) -> Optional[int]:
+    current_app.logger.error("option counts: %s; counted again one COUNT per option", why)
+    return PLAIN
+
+
+def _added_up(plan: CountPlan, rows: list, width: int) -> dict[Any, list[tuple[int, tuple]]]:
+    """Per first group column, each item's (n, counts). A key's packed sums are added before they are
+    read while its rows together still fit the fields (a school's classes); else each row is read and
+    the counts are added (a ward's schools)."""
+    per_key: dict[Any, list] = {}
+    for row in rows:
+        per_key.setdefault(row[0], []).append(row[width:])
+    totals = {}
+    for key, figure_rows in per_key.items():
+        if len(figure_rows) == 1:
+            totals[key] = plan.read(figure_rows[0])
+        elif plan.fits(sum(figures[0] for figures in figure_rows)):
+            totals[key] = plan.read([sum(filter(None, column)) for column in zip(*figure_rows)])
+        else:
+            read = [plan.read(figures) for figures in figure_rows]
+            totals[key] = [(sum(n for n, _ in per_item), tuple(map(sum, zip(*(c for _, c in per_item)))))
+                           for per_item in zip(*read)]
     return totals

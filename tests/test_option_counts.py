@@ -19,6 +19,7 @@ from surveyapp import option_counts
 from surveyapp.extensions import db
 from surveyapp.models import RESPONSE_SUBMITTED, Response
 from surveyapp.option_counts import count_plan, counted
+from surveyapp.orgs import add_unit
 from surveyapp.questionnaire import load_data
 from test_reports_world import ReportWorld
 
@@ -80,18 +81,18 @@ def _by_hand(answers: list[dict]) -> dict[str, tuple[int, dict]]:
     return out
 
 
-def _counted(world) -> dict:
-    found = counted(DEFINITION, (Response.school_id,), [Response.campaign_id == world.counts_campaign.id],
-                    lambda item_id, n, counts, scaled: (n, counts))
-    return {school_id: items for school_id, items in found.items()}
+def _counted(world, by=Response.school_id) -> dict:
+    return counted(DEFINITION, (by,), [Response.campaign_id == world.counts_campaign.id],
+                   lambda item_id, n, counts, scaled: (n, counts))
 
 
 def test_the_plan_packs_scales_and_keeps_ticks_plain():
     plan = count_plan(DEFINITION)
-    lowest = {item.item_id: item.lowest for item in plan.items}
-    assert lowest == {"agree": 1, "gappy": -1, "wide": None, "ticks": None}  # 21 x 12 bits > 63
+    shifts = {item.item_id: item.shifts for item in plan.items}
+    assert shifts == {"agree": (0, 12, 24, 36, 48), "gappy": (0, 12, 36, 48), "wide": None,  # 21 x 12 > 63
+                      "ticks": None}
     assert len(plan.columns) == 2 + 2 + (1 + 21) + (1 + 4)
-    assert count_plan(DEFINITION, 3).items[2].lowest == 0  # 21 x 3 bits = 63: the wide scale packs
+    assert count_plan(DEFINITION, 3).items[2].shifts[-1] == 60  # 21 x 3 bits = 63: the wide scale packs
 
 
 def test_a_school_bigger_than_a_field_is_counted_exactly(world, caplog):
@@ -102,6 +103,29 @@ def test_a_school_bigger_than_a_field_is_counted_exactly(world, caplog):
     with caplog.at_level(logging.ERROR):
         assert _counted(world)[world.school_a.id]["agree"] == (4103, {1: 4100, 2: 3, 3: 0, 4: 0, 5: 0})
     assert "do not add up" not in caplog.text
+
+
+def test_a_city_of_schools_that_each_fit_is_counted_as_one_group(world, caplog):
+    """36,000 answers of the top option in one group: 36,000 x 2**48 is past 2**63, which broke the
+    sum itself (PostgreSQL: bigint out of range; SQLite: integer overflow) while every school, at
+    3,000, fits its fields. The city's figure must come from its schools' fields, added up."""
+    schools = [add_unit(code=f"Z{i:02}", name=f"THCS Z{i:02}", kind="school", parent=world.ward, levels=["thcs"])
+               for i in range(12)]
+    db.session.commit()
+    for school in schools:
+        _insert(world, school, [{"agree": 5}] * 3000)
+    _insert(world, world.school_a, [{"agree": 1}] * 7 + [{"agree": None}] * 2)
+    with caplog.at_level(logging.ERROR):
+        city = _counted(world, by=Response.campaign_id)
+    assert city == {world.counts_campaign.id: _by_hand([{"agree": 5}] * 36000 + [{"agree": 1}] * 7)}
+    assert "option counts" not in caplog.text  # no second scan: the schools' fields were exact
+
+
+def test_a_school_past_the_64_bit_sum_is_counted_the_plain_way(world):
+    """One school of 33,000 answers of the top option: its packed sum passes 2**63 (SQLite raises,
+    PostgreSQL's sum is exact and the school too big for any field width): one COUNT per option."""
+    _insert(world, world.school_c, [{"agree": 5}] * 33000)
+    assert _counted(world)[world.school_c.id]["agree"] == (33000, {1: 0, 2: 0, 3: 0, 4: 0, 5: 33000})
 
 
 def test_a_value_written_behind_the_checks_is_counted_the_plain_way(world, caplog):
