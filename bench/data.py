@@ -106,11 +106,11 @@ def run_split(size, label: str, url: str, made: dict) -> Result:
     out, rss = run_child(["export", url, str(cid), "platform", str(path)], env=app_env(url))
     sheets, _ = run_child(["sheets", str(path)], env=app_env(url))
     path.unlink(missing_ok=True)
-    pairs = list(zip(sheets["sheets"], sheets["rows"]))
-    base = next((name for name, rows in pairs if rows > 100_000), "?")
-    raw = [(name, rows) for name, rows in pairs if name == base or name.startswith(base[:26] + " ")]
-    data_rows = sum(rows - 1 for _, rows in raw)  # one header row per raw sheet
-    ok = len(raw) >= 2 and max(r for _, r in raw) <= 1_048_576 and data_rows == size.split_n
+    pairs = list(zip(sheets["sheets"], sheets["rows"], sheets["header_rows"]))
+    base = next((name for name, rows, _ in pairs if rows > 100_000), "?")
+    raw = [(name, rows, head) for name, rows, head in pairs if name == base or name.startswith(base[:26] + " ")]
+    data_rows = sum(rows - head for _, rows, head in raw)  # each part repeats the note and the headers
+    ok = len(raw) >= 2 and max(r for _, r, _ in raw) <= 1_048_576 and data_rows == size.split_n
     return Result(f"export_split_{label}", size.name, round(out["seconds"], 1), None, "s", None,
                   f"{size.split_n:,} rows split at 1,048,576, none lost", ok, round(rss, 1),
                   {"sheets": sheets, "data_rows": data_rows})

@@ -183,16 +183,25 @@ def _slot_columns(conn, campaign_id: int, dialect: str) -> list[str]:
 
 
 def sheets(path: str) -> dict:
-    """Sheet names and their used row counts, from the workbook's XML (no full load)."""
+    """Sheet names, their used row counts and the rows above their data (a note, then the column
+    headers: the first row of more than one cell), from the workbook's XML (no full load)."""
     with zipfile.ZipFile(path) as archive:
         names = re.findall(r'<sheet name="([^"]+)"', archive.read("xl/workbook.xml").decode())
-        rows = []
+        rows, heads = [], []
         for i in range(1, len(names) + 1):
             with archive.open(f"xl/worksheets/sheet{i}.xml") as handle:
-                head = handle.read(4096).decode(errors="replace")
+                head = handle.read(65536).decode(errors="replace")
             match = re.search(r'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"', head)
             rows.append(int(match.group(1) or 1) if match else 0)
-    return {"sheets": names, "rows": rows}
+            heads.append(_header_row(head))
+    return {"sheets": names, "rows": rows, "header_rows": heads}
+
+
+def _header_row(xml_head: str) -> int:
+    for number, cells in re.findall(r'<row r="(\d+)"[^>]*>(.*?)</row>', xml_head, re.S):
+        if cells.count("<c ") > 1:
+            return int(number)
+    return 1
 
 
 def main(argv: list[str]) -> None:

@@ -151,6 +151,21 @@ def test_raw_rows_split_before_the_row_limit(rworld, tmp_path, monkeypatch):
     assert all(book[name]["A2"].value == "School code" for name in parts)
 
 
+def test_the_benchs_split_check_counts_the_rows_of_a_split(rworld, tmp_path, monkeypatch):
+    """The full bench's "none lost" check reads the XML alone: each part repeats the note and the
+    headers, so it must count the rows below them (it took one header row and reported 2 rows too many)."""
+    from bench.worker import sheets
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 9)
+    with force_locale("en"):
+        path = build_workbook(rworld.campaign, rworld.school_a, tmp_path / "split.xlsx",
+                              ExportOptions(locale="en", include_raw=True, own_school=True))
+    found = sheets(str(path))
+    parts = [(rows, head) for name, rows, head in zip(found["sheets"], found["rows"], found["header_rows"])
+             if name.startswith("Raw data")]
+    assert [head for _, head in parts] == [2, 2, 2]
+    assert sum(rows - head for rows, head in parts) == 18
+
+
 class PluginValue:
     """A value of no type the writer knows: it must come out as its text, never as a formula."""
 
