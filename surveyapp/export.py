@@ -80,7 +80,8 @@ class RawDataRefused(Exception):
 @dataclass
 class Column:
     header: str
-    kind: str = "text"  # text | wrap (long text, wrapped) | int | code (an answer code: no number format) | float | percent | date
+    # text | wrap (long text, wrapped) | int | code (an answer's code: no number format) | float | percent | date
+    kind: str = "text"
     width: Optional[float] = None
     # A column of codes says what they mean: the core lists both on the workbook's legend sheet.
     codes: Optional[dict[Any, str]] = None
@@ -639,8 +640,8 @@ def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:
     release = release_for(campaign)
     slots = [(item_id, info.slot) for item_id, info in definition.items.items() if info.slot]
     columns = [OrgUnit.code, Response.school_id, Response.class_group_id, ClassGroup.name, Response.grade,
-               type_coerce(Response.submitted_on, String), Response.total, Response.band] + [getattr(Response, f"v{slot}")
-                                                                        for _, slot in slots]
+               type_coerce(Response.submitted_on, String), Response.total, Response.band]
+    columns += [getattr(Response, f"v{slot}") for _, slot in slots]
     query = (select(*columns).select_from(Response).join(OrgUnit, Response.school_id == OrgUnit.id)
              .outerjoin(ClassGroup, Response.class_group_id == ClassGroup.id)
              .where(Response.campaign_id == campaign.id, Response.status == RESPONSE_SUBMITTED,
@@ -650,7 +651,8 @@ def raw_rows(campaign, definition, org: OrgUnit) -> Iterator[list[Any]]:
     # but per-row work. yield_per streams in batches (a server-side cursor on PostgreSQL).
     # each group's and day's answer looked up once, not once per row (50,000 rows, ~1,000 classes)
     class_shown = lru_cache(maxsize=None)(lambda class_id: not release.hidden(release.klass(class_id), 1))
-    grade_shown = lru_cache(maxsize=None)(lambda school_id, grade: not release.hidden(release.grade(school_id, grade), 1))
+    grade_shown = lru_cache(maxsize=None)(
+        lambda school_id, grade: not release.hidden(release.grade(school_id, grade), 1))
     # SQLite keeps a date as ISO text: read as text, it is not parsed once per row (PostgreSQL sends a date)
     month_of = lru_cache(maxsize=None)(lambda day: None if not day else day[:7] if isinstance(day, str)
                                        else day.strftime("%Y-%m"))
@@ -677,7 +679,8 @@ def raw_sheet(campaign, definition, org: OrgUnit, total: int, locale: str = "vi"
     columns = [Column(_("School code")), *([Column(_("Class")), Column(_("Grade"), "int")] if classes else []),
                Column(_("Month")), Column(_("Total"), "float"),
                Column(_("Band (code)"), codes=bands or None), Column(_("Band"), width=24)]
-    columns += [Column(info.item.code or info.item.id, "int" if info.item.type == "number" else "code", width=8, meaning=info.item.text.get(locale),
+    columns += [Column(info.item.code or info.item.id, "int" if info.item.type == "number" else "code", width=8,
+                       meaning=info.item.text.get(locale),
                        codes={option.value: option.text.get(locale) for option in info.options} or None)
                 for info in slots]
     note = _("One row per response, in random order. Class and grade are left out where that group is hidden; "
