@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from .collector import collector_paused
 from .extensions import db
-from .option_counts import counted, scans
 from .models import RESPONSE_SUBMITTED, ClassGroup, OrgUnit, Response
+from .option_counts import count_if, counted, scans  # count_if: modules import it from here
 from .questionnaire import Definition
 from .respondent_kinds import by_class
 
@@ -112,13 +112,6 @@ def participation(campaign, units: list[OrgUnit]) -> list[dict[str, Any]]:
                      "rate": (n / exp) if exp else None})
     rows.sort(key=lambda r: (r["rate"] if r["rate"] is not None else -1, r["school"].name))
     return rows
-
-
-def count_if(condition):
-    """COUNT(*) FILTER (WHERE condition): the aggregate FILTER clause is cheaper than
-    SUM(CASE ...) on both PostgreSQL and SQLite (>= 3.30; submitting already needs the
-    3.35 of RETURNING), and a count is never NULL."""
-    return func.count().filter(condition)
 
 
 def _distributions(campaign_id: int, definition: Definition, group_column=None,
